@@ -1,0 +1,102 @@
+#include "devices.h"
+
+#include "worker_base.h"
+
+namespace rex {
+namespace {
+
+Napi::Array DescribeDevices(Napi::Env env, const ma_device_info* devices, ma_uint32 count) {
+  Napi::Array list = Napi::Array::New(env, count);
+  for (ma_uint32 i = 0; i < count; i++) {
+    Napi::Object device = Napi::Object::New(env);
+    device.Set("index", i);
+    device.Set("name", devices[i].name);
+    device.Set("isDefault", devices[i].isDefault != 0);
+    list.Set(i, device);
+  }
+  return list;
+}
+
+}  // namespace
+
+DeviceSelection ParseDeviceSelection(Napi::Env env, Napi::Value value) {
+  DeviceSelection selection;
+  if (!value.IsObject()) return selection;
+  Napi::Object options = value.As<Napi::Object>();
+  Napi::Value index = options.Get("deviceIndex");
+  if (index.IsNumber()) selection.index = index.As<Napi::Number>().Int32Value();
+  Napi::Value name = options.Get("deviceName");
+  if (name.IsString()) selection.name = name.As<Napi::String>().Utf8Value();
+  Napi::Value seconds = options.Get("bufferSeconds");
+  if (seconds.IsNumber()) selection.bufferSeconds = seconds.As<Napi::Number>().DoubleValue();
+  if (!(selection.bufferSeconds >= 0.1 && selection.bufferSeconds <= 600)) {
+    throw Napi::RangeError::New(env, "bufferSeconds must be between 0.1 and 600");
+  }
+  return selection;
+}
+
+void ContextDeleter::operator()(ma_context* context) const {
+  ma_context_uninit(context);
+  delete context;
+}
+
+ContextPtr CreateContext(Napi::Env env) {
+  ContextPtr context(new ma_context());
+  ma_context_config config = ma_context_config_init();
+  // miniaudio would otherwise start a PulseAudio server on demand; rex only talks to a running one.
+  config.pulse.tryAutoSpawn = MA_FALSE;
+  ma_result result = ma_context_init(nullptr, 0, &config, context.get());
+  if (result != MA_SUCCESS) {
+    context.release();
+    throw MakeCodedError(env, "AUDIO_BACKEND_UNAVAILABLE",
+                         std::string("no audio backend could be initialised: ") + ma_result_description(result) +
+                             ". On Linux start PulseAudio or PipeWire, or check ALSA.");
+  }
+  return context;
+}
+
+bool FindDevice(Napi::Env env, ma_context* context, ma_device_type type, int index, const std::string& expectedName,
+                ma_device_id* id) {
+  if (index < 0) return false;
+  ma_device_info* playback = nullptr;
+  ma_device_info* capture = nullptr;
+  ma_uint32 playbackCount = 0;
+  ma_uint32 captureCount = 0;
+  ma_result result = ma_context_get_devices(context, &playback, &playbackCount, &capture, &captureCount);
+  if (result != MA_SUCCESS) {
+    throw MakeCodedError(env, "AUDIO_DEVICE_NOT_FOUND",
+                         std::string("cannot list audio devices: ") + ma_result_description(result));
+  }
+  const bool isCapture = type == ma_device_type_capture;
+  ma_device_info* devices = isCapture ? capture : playback;
+  const ma_uint32 count = isCapture ? captureCount : playbackCount;
+  if (ma_uint32(index) >= count || (!expectedName.empty() && expectedName != devices[index].name)) {
+    throw MakeCodedError(env, "AUDIO_DEVICE_NOT_FOUND",
+                         std::string(isCapture ? "capture" : "playback") + " device " + std::to_string(index) +
+                             (expectedName.empty() ? "" : " ('" + expectedName + "')") +
+                             " is no longer present: run `rex devices` to list the current ones");
+  }
+  *id = devices[index].id;
+  return true;
+}
+
+Napi::Value ListDevices(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ContextPtr context = CreateContext(env);
+  ma_device_info* playback = nullptr;
+  ma_device_info* capture = nullptr;
+  ma_uint32 playbackCount = 0;
+  ma_uint32 captureCount = 0;
+  ma_result result = ma_context_get_devices(context.get(), &playback, &playbackCount, &capture, &captureCount);
+  if (result != MA_SUCCESS) {
+    throw MakeCodedError(env, "AUDIO_DEVICE_NOT_FOUND",
+                         std::string("cannot list audio devices: ") + ma_result_description(result));
+  }
+  Napi::Object list = Napi::Object::New(env);
+  list.Set("backend", ma_get_backend_name(context->backend));
+  list.Set("capture", DescribeDevices(env, capture, captureCount));
+  list.Set("playback", DescribeDevices(env, playback, playbackCount));
+  return list;
+}
+
+}  // namespace rex
