@@ -5,11 +5,25 @@
 namespace rex {
 namespace {
 
-Napi::Array DescribeDevices(Napi::Env env, const ma_device_info* devices, ma_uint32 count) {
+// The backend's own device identifier where it is a string (PulseAudio source or sink name,
+// ALSA device name), otherwise empty.
+std::string DeviceId(ma_backend backend, const ma_device_id& id) {
+  switch (backend) {
+    case ma_backend_pulseaudio:
+      return id.pulse;
+    case ma_backend_alsa:
+      return id.alsa;
+    default:
+      return "";
+  }
+}
+
+Napi::Array DescribeDevices(Napi::Env env, ma_backend backend, const ma_device_info* devices, ma_uint32 count) {
   Napi::Array list = Napi::Array::New(env, count);
   for (ma_uint32 i = 0; i < count; i++) {
     Napi::Object device = Napi::Object::New(env);
     device.Set("index", i);
+    device.Set("id", DeviceId(backend, devices[i].id));
     device.Set("name", devices[i].name);
     device.Set("isDefault", devices[i].isDefault != 0);
     list.Set(i, device);
@@ -94,8 +108,8 @@ Napi::Value ListDevices(const Napi::CallbackInfo& info) {
   }
   Napi::Object list = Napi::Object::New(env);
   list.Set("backend", ma_get_backend_name(context->backend));
-  list.Set("capture", DescribeDevices(env, capture, captureCount));
-  list.Set("playback", DescribeDevices(env, playback, playbackCount));
+  list.Set("capture", DescribeDevices(env, context->backend, capture, captureCount));
+  list.Set("playback", DescribeDevices(env, context->backend, playback, playbackCount));
   return list;
 }
 

@@ -1,0 +1,76 @@
+import { setTimeout as sleep } from "node:timers/promises";
+
+import { fromNativeError } from "../errors.js";
+import { getLogger } from "../log.js";
+import { native, type NativePlayback } from "../native/binding.js";
+import { resolveDevice } from "./devices.js";
+
+const log = getLogger("playback");
+
+const POLL_INTERVAL_MS = 10;
+/** Silence played after the audio so the device buffer drains before the stream closes. */
+const TAIL_SILENCE_MS = 200;
+
+export interface PlaybackOptions {
+  device?: string;
+  /** Sample rate of the PCM that will be written. */
+  sampleRate: number;
+}
+
+/** A playback device open at one sample rate; play() queues PCM, stop() silences it at once. */
+export class PlaybackStream {
+  private stopped = false;
+
+  private constructor(
+    private readonly playback: NativePlayback,
+    readonly sampleRate: number,
+  ) {}
+
+  static open(options: PlaybackOptions): PlaybackStream {
+    const device = resolveDevice("playback", options.device);
+    try {
+      const playback = new (native().Playback)({
+        deviceIndex: device?.index ?? -1,
+        deviceName: device?.name,
+        sampleRate: options.sampleRate,
+        bufferSeconds: 2,
+      });
+      playback.start();
+      return new PlaybackStream(playback, options.sampleRate);
+    } catch (error) {
+      throw fromNativeError(error);
+    }
+  }
+
+  /** Plays mono PCM and resolves once the device has consumed it, or when stop() is called. */
+  async play(pcm: Float32Array, signal?: AbortSignal): Promise<void> {
+    this.stopped = false;
+    const onAbort = () => this.stop();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const tail = new Float32Array(Math.round((this.sampleRate * TAIL_SILENCE_MS) / 1000));
+    const target = this.playback.stats().playedSamples + pcm.length + tail.length;
+    try {
+      for (const part of [pcm, tail]) {
+        let offset = 0;
+        while (offset < part.length && !this.stopped) {
+          offset += this.playback.write(part.subarray(offset));
+          if (offset < part.length) await sleep(POLL_INTERVAL_MS);
+        }
+      }
+      while (!this.stopped && this.playback.stats().playedSamples < target) await sleep(POLL_INTERVAL_MS);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+    log.debug({ samples: pcm.length, stopped: this.stopped }, "playback finished");
+  }
+
+  /** Drops queued audio; the device is silent within one period (about 10 ms). */
+  stop(): void {
+    this.stopped = true;
+    this.playback.clear();
+  }
+
+  close(): void {
+    this.playback.close();
+  }
+}

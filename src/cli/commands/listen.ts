@@ -1,0 +1,121 @@
+import type { Command } from "commander";
+
+import { Assistant } from "../../assistant/assistant.js";
+import { CaptureStream } from "../../audio/capture-stream.js";
+import { Endpointer } from "../../audio/endpointer.js";
+import { loadVad } from "../../audio/vad.js";
+import { loadSettings } from "../../config/load.js";
+import type { Settings } from "../../config/schema.js";
+import { RexError } from "../../errors.js";
+import { createResponder } from "../../llm/select.js";
+import { getLogger } from "../../log.js";
+import { Transcriber } from "../../speech/transcriber.js";
+import { EspeakSynthesizer } from "../../tts/espeak.js";
+import { runAction, setUpLogging } from "../run.js";
+import { resolveVadModel, resolveWhisperModel } from "../resolve-models.js";
+
+interface ListenFlags {
+  once?: boolean;
+  wake: boolean;
+  inputDevice?: string;
+  outputDevice?: string;
+  model?: string;
+  language?: string;
+}
+
+export function registerListen(program: Command): void {
+  program
+    .command("listen")
+    .description("run the assistant: listen, transcribe, reply and speak")
+    .option("--once", "exit after one turn")
+    .option("--no-wake", "start listening at once instead of waiting for a wake word (the default until wake words exist)")
+    .option("-i, --input-device <device>", "capture device: index, id, name or part of a name")
+    .option("-o, --output-device <device>", "playback device: index, id, name or part of a name")
+    .option("-m, --model <model>", "Whisper model name or path to a ggml file")
+    .option("-l, --language <code>", "spoken language code, or auto")
+    .action(runAction(listen));
+}
+
+async function listen(flags: ListenFlags): Promise<number> {
+  const settings = loadSettings(process.env, {
+    model: flags.model,
+    language: flags.language,
+    inputDevice: flags.inputDevice,
+    outputDevice: flags.outputDevice,
+  });
+  setUpLogging(settings);
+  const log = getLogger("listen");
+  const stop = new AbortController();
+  const onSignal = () => stop.abort(new RexError("ABORTED", "interrupted"));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  const assistant = await createAssistant(settings, flags.model !== undefined || Boolean(process.env.REX_MODEL));
+  log.info({ llm: settings.llm.baseUrl ?? (settings.llm.apiKey ? "OpenAI" : "offline responder") }, "listening");
+  try {
+    do {
+      const utterance = await withTimeout(assistant.listen(stop.signal), settings.listenTimeoutSeconds, flags.once);
+      const turn = await assistant.respond(utterance, stop.signal);
+      if (!turn) continue;
+      process.stdout.write(`you: ${turn.transcript}\nrex: ${turn.reply}\n`);
+      log.debug({ timings: turn.timings }, "turn finished");
+      if (flags.once) break;
+    } while (!stop.signal.aborted);
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+  } finally {
+    assistant.close();
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  return 0;
+}
+
+async function createAssistant(settings: Settings, explicitModel: boolean) {
+  const transcriber = await Transcriber.load(resolveWhisperModel(settings, explicitModel), {
+    threads: settings.threads,
+    useGpu: settings.useGpu,
+  });
+  const vad = await loadVad(resolveVadModel(settings));
+  const endpointer = new Endpointer(vad, {
+    threshold: settings.vadThreshold,
+    endOfSpeechMs: settings.endOfSpeechMs,
+    preRollMs: settings.preRollMs,
+    maxUtteranceSeconds: settings.maxUtteranceSeconds,
+  });
+  const capture = CaptureStream.open({ device: settings.inputDevice });
+  const assistant = new Assistant({
+    capture,
+    endpointer,
+    transcriber,
+    responder: createResponder(settings.llm),
+    synthesizer: new EspeakSynthesizer(),
+    outputDevice: settings.outputDevice,
+    language: settings.language,
+    voice: { voice: settings.tts.voice, rate: settings.tts.rate },
+  });
+  return Object.assign(assistant, {
+    close() {
+      capture.close();
+      transcriber.free();
+      vad.free();
+    },
+  });
+}
+
+/** With --once, a turn that hears no speech in time fails instead of waiting forever. */
+async function withTimeout<T>(promise: Promise<T>, seconds: number, enabled?: boolean): Promise<T> {
+  if (!enabled) return promise;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new RexError("ABORTED", `no speech heard within ${seconds} s: check the input device with \`rex devices\``)),
+      seconds * 1000,
+    );
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

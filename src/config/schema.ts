@@ -1,0 +1,53 @@
+import { availableParallelism } from "node:os";
+
+import { z } from "zod";
+
+import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/catalog.js";
+
+const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/** Every rex setting with its default. Units are in the names: Ms for milliseconds, Seconds. */
+export const settingsSchema = z.object({
+  /** Whisper model: a catalog name such as "base.en" or a path to a ggml file. */
+  model: z.string().min(1).default(DEFAULT_MODEL),
+  /** Folder for downloaded models; default under the user's cache folder. */
+  modelsDir: z.string().min(1),
+  /** Silero VAD model: a catalog name or a path to a ggml file. */
+  vadModel: z.string().min(1).default(DEFAULT_VAD_MODEL),
+  threads: z.number().int().min(1).max(256).default(Math.min(4, availableParallelism())),
+  /** Spoken language code, or "auto". */
+  language: z.string().regex(/^([a-z]{2,3}|auto)$/, "a language code such as en, or auto").default("en"),
+  useGpu: z.boolean().default(true),
+  /** Capture device: index, exact name or part of a name; default device when unset. */
+  inputDevice: z.string().optional(),
+  outputDevice: z.string().optional(),
+  /** Speech probability above which a 32 ms frame counts as speech. */
+  vadThreshold: z.number().min(0.05).max(0.95).default(0.5),
+  /** Silence after speech that ends an utterance. */
+  endOfSpeechMs: z.number().int().min(100).max(5000).default(600),
+  /** Audio kept from before speech started, so the first syllable is not cut. */
+  preRollMs: z.number().int().min(0).max(2000).default(300),
+  maxUtteranceSeconds: z.number().min(1).max(120).default(15),
+  /** How long to wait for speech to start before giving up a turn. */
+  listenTimeoutSeconds: z.number().min(1).max(86400).default(30),
+  llm: z
+    .object({
+      baseUrl: z.string().url().optional(),
+      apiKey: z.string().optional(),
+      model: z.string().min(1).default("gpt-4o-mini"),
+      timeoutMs: z.number().int().min(1000).max(600000).default(30000),
+    })
+    .prefault({}),
+  tts: z
+    .object({
+      voice: z.string().regex(/^[A-Za-z0-9+_-]{1,40}$/, "an espeak-ng voice name such as en-us").default("en-us"),
+      /** Speaking rate in words per minute. */
+      rate: z.number().int().min(80).max(500).default(175),
+    })
+    .prefault({}),
+  logLevel: z.enum(logLevels).default("info"),
+  logFile: z.string().optional(),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;
