@@ -1,13 +1,19 @@
+/**
+ * Locations of the repository and of the shared test fixtures, and the genuine Whisper model.
+ * Set REX_FIXTURES_DIR to use fixtures from another folder; the default is `shared/fixtures`
+ * next to the repository.
+ */
 import { execFileSync } from "node:child_process";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The repository root (the folder with package.json). */
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** Absolute path of the repository root. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-/** Shared, read-only test data: REX_FIXTURES_DIR, or ../shared/fixtures beside the repository. */
-export const fixturesDir = process.env.REX_FIXTURES_DIR ?? join(repoRoot, "..", "shared", "fixtures");
+/** Absolute path of the shared fixtures folder. */
+export const fixturesDir = resolve(process.env.REX_FIXTURES_DIR ?? join(repoRoot, "..", "shared", "fixtures"));
 
+/** Joins `parts` onto the fixtures folder, as in `fixturePath("audio", "jfk.wav")`. */
 export function fixturePath(...parts: string[]): string {
   return join(fixturesDir, ...parts);
 }
