@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from "commander";
+
 import { RexError } from "../errors.js";
 import { configureLogger, getLogger } from "../log.js";
 import type { Settings } from "../config/schema.js";
@@ -42,11 +44,13 @@ export function reportError(error: unknown): number {
   return EXIT_FAILURE;
 }
 
-/** Parses a positive integer flag, or throws RangeError naming the flag. */
+/** Parses a positive integer flag; commander reports the error and the CLI exits with status 2. */
 export function parsePositiveInt(flag: string) {
   return (value: string): number => {
     const number = Number(value);
-    if (!/^\d+$/.test(value.trim()) || number < 1) throw new RangeError(`${flag} must be a positive integer, got '${value}'`);
+    if (!/^\d+$/.test(value.trim()) || number < 1) {
+      throw new InvalidArgumentError(`${flag} must be a positive integer, got '${value}'`);
+    }
     return number;
   };
 }

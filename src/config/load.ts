@@ -69,11 +69,13 @@ function mergeInto(base: Record<string, unknown>, overrides: Record<string, unkn
   return merged;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): string {
+function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>, env: NodeJS.ProcessEnv): string {
   const path = issue.path.join(".");
   const variable = ENVIRONMENT_SETTINGS.find(([, settingPath]) => settingPath === path)?.[0];
   let value: unknown = input;
   for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
+  // Show what the user typed: an environment value that failed conversion is NaN, not "fast".
+  if (variable && typeof value === "number" && Number.isNaN(value)) value = env[variable];
   const shown = path === "llm.apiKey" ? "(hidden)" : JSON.stringify(value);
   return `${path}${variable ? ` (${variable})` : ""} = ${shown}: ${issue.message}`;
 }
@@ -86,7 +88,7 @@ export function loadSettings(env: NodeJS.ProcessEnv, overrides: SettingsInput | 
   const input = mergeInto({ modelsDir: modelsDir(env), ...fromEnvironment(env) }, overrides as Record<string, unknown>);
   const result = settingsSchema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => describeIssue(issue, input));
+    const problems = result.error.issues.map((issue) => describeIssue(issue, input, env));
     throw new RexError("CONFIG_INVALID", `invalid settings:\n  ${problems.join("\n  ")}`);
   }
   return result.data;

@@ -77,6 +77,7 @@ export class Transcriber {
     if (this.vad && !(await this.hasSpeech(pcm))) {
       return { text: "", segments: [], language: whisperOptions.language ?? "en", inferenceMs: 0, speechDetected: false };
     }
+    signal?.throwIfAborted();
 
     const token = new (native().CancelToken)();
     const onAbort = () => token.cancel();
