@@ -24,6 +24,13 @@ double BesselI0(double x) {
   return sum;
 }
 
+// Returns the first output's position on the interpolated grid, in 1/L input steps. The filter
+// delays the signal by its center, (length - 1) / 2 steps, and starting at center mod M makes that
+// delay a whole number of outputs, center / M, which ResampleSignal removes exactly.
+uint64_t StartPhase(size_t taps, uint32_t up, uint32_t down) {
+  return uint64_t((taps * up - 1) / 2) % down;
+}
+
 }  // namespace
 
 void Resampler::Configure(uint32_t inputRate, uint32_t outputRate, size_t maxInputChunk) {
@@ -47,15 +54,18 @@ void Resampler::Configure(uint32_t inputRate, uint32_t outputRate, size_t maxInp
   const double attenuation = 2.285 * 2.0 * kPi * transition;
   taps_ = size_t(std::ceil((85.0 - 8.0) / attenuation)) | 1;
 
+  // The center is a whole step of the interpolated grid, so the delay is exact. When the length
+  // is even, the last tap lies past 2 * center and its window value is zero.
   const size_t length = taps_ * up_;
-  const double center = double(length - 1) / 2.0;
+  const double center = double((length - 1) / 2);
   const double denominator = BesselI0(kKaiserBeta);
   std::vector<double> prototype(length);
   for (size_t n = 0; n < length; n++) {
     const double t = (double(n) - center) / double(up_);  // in input samples
     const double sinc = t == 0.0 ? 1.0 : std::sin(2.0 * kPi * cutoff * t) / (2.0 * kPi * cutoff * t);
     const double ratio = (double(n) - center) / center;
-    const double window = BesselI0(kKaiserBeta * std::sqrt(std::max(0.0, 1.0 - ratio * ratio))) / denominator;
+    const double window =
+        std::abs(ratio) > 1.0 ? 0.0 : BesselI0(kKaiserBeta * std::sqrt(1.0 - ratio * ratio)) / denominator;
     prototype[n] = 2.0 * cutoff * sinc * window;
   }
 
@@ -69,6 +79,7 @@ void Resampler::Configure(uint32_t inputRate, uint32_t outputRate, size_t maxInp
     }
   }
   history_.assign(taps_ - 1 + maxChunk_, 0.0f);
+  phase_ = StartPhase(taps_, up_, down_);
 }
 
 size_t Resampler::MaxOutput(size_t count) const {
@@ -78,12 +89,11 @@ size_t Resampler::MaxOutput(size_t count) const {
 
 size_t Resampler::DelayOutputSamples() const {
   if (passthrough_) return 0;
-  const double delayInput = double(taps_ * up_ - 1) / 2.0 / double(up_);
-  return size_t(std::lround(delayInput * double(up_) / double(down_)));
+  return (taps_ * up_ - 1) / 2 / down_;
 }
 
 void Resampler::Reset() {
-  phase_ = 0;
+  phase_ = passthrough_ ? 0 : StartPhase(taps_, up_, down_);
   std::fill(history_.begin(), history_.end(), 0.0f);
 }
 
