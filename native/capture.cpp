@@ -37,8 +37,7 @@ Capture::Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(inf
   config.pUserData = this;
   ma_result result = ma_device_init(context_.get(), &config, &device_);
   if (result != MA_SUCCESS) {
-    throw MakeCodedError(env, "AUDIO_DEVICE_OPEN_FAILED",
-                         std::string("cannot open the capture device: ") + ma_result_description(result));
+    throw MakeCodedError(env, "AUDIO_DEVICE_OPEN_FAILED", OpenFailureMessage("capture", selection.name, result));
   }
   deviceOpen_ = true;
   deviceName_ = device_.capture.name;

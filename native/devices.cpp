@@ -1,5 +1,14 @@
 #include "devices.h"
 
+#include <cstdarg>
+#include <cstdio>
+#include <mutex>
+
+#if defined(__linux__)
+#include <dlfcn.h>
+#endif
+
+#include "log_bridge.h"
 #include "worker_base.h"
 
 namespace rex {
@@ -31,6 +40,38 @@ Napi::Array DescribeDevices(Napi::Env env, ma_backend backend, const ma_device_i
   return list;
 }
 
+#if defined(__linux__)
+// libasound prints its own errors to stderr (for example "cannot find card '0'" on a machine
+// without a sound card). This handler sends them to the log bridge at debug level instead.
+void OnAlsaError(const char* file, int line, const char* function, int error, const char* format, ...) {
+  char message[512];
+  va_list arguments;
+  va_start(arguments, format);
+  std::vsnprintf(message, sizeof(message), format, arguments);
+  va_end(arguments);
+  (void)file;
+  (void)line;
+  (void)error;
+  LogNativeLine(1, std::string("ALSA ") + (function != nullptr ? function : "") + ": " + message);
+}
+
+using AlsaErrorHandler = void (*)(const char*, int, const char*, int, const char*, ...);
+
+void RouteAlsaErrors() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    // miniaudio loads libasound the same way, so both share one library and one handler.
+    void* library = dlopen("libasound.so.2", RTLD_NOW | RTLD_GLOBAL);
+    if (library == nullptr) return;
+    using SetHandler = int (*)(AlsaErrorHandler);
+    auto setHandler = reinterpret_cast<SetHandler>(dlsym(library, "snd_lib_error_set_handler"));
+    if (setHandler != nullptr) setHandler(OnAlsaError);
+  });
+}
+#else
+void RouteAlsaErrors() {}
+#endif
+
 }  // namespace
 
 DeviceSelection ParseDeviceSelection(Napi::Env env, Napi::Value value) {
@@ -49,12 +90,20 @@ DeviceSelection ParseDeviceSelection(Napi::Env env, Napi::Value value) {
   return selection;
 }
 
+std::string OpenFailureMessage(const std::string& kind, const std::string& deviceName, ma_result result) {
+  const std::string device = deviceName.empty() ? "the default " + kind + " device" : kind + " device '" + deviceName + "'";
+  const std::string flag = kind == "capture" ? "--input-device" : "--output-device";
+  return "cannot open " + device + ": " + ma_result_description(result) + ". Run `rex devices` to list devices, " +
+         "choose one with " + flag + ", and check that the audio server (PulseAudio or PipeWire) is running.";
+}
+
 void ContextDeleter::operator()(ma_context* context) const {
   ma_context_uninit(context);
   delete context;
 }
 
 ContextPtr CreateContext(Napi::Env env) {
+  RouteAlsaErrors();
   ContextPtr context(new ma_context());
   ma_context_config config = ma_context_config_init();
   // miniaudio would otherwise start a PulseAudio server on demand; rex only talks to a running one.

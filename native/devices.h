@@ -18,6 +18,9 @@ struct DeviceSelection {
 
 DeviceSelection ParseDeviceSelection(Napi::Env env, Napi::Value value);
 
+// Message for a device that could not be opened: which one, why, and what to try.
+std::string OpenFailureMessage(const std::string& kind, const std::string& deviceName, ma_result result);
+
 // listDevices(): { backend: string, capture: DeviceInfo[], playback: DeviceInfo[] }
 Napi::Value ListDevices(const Napi::CallbackInfo& info);
 

@@ -59,6 +59,8 @@ void OnNativeLog(ggml_log_level level, const char* text, void* /*userData*/) {
 
 }  // namespace
 
+void LogNativeLine(int level, const std::string& text) { Deliver(level, text); }
+
 void InstallLogBridge() {
   whisper_log_set(OnNativeLog, nullptr);
   ggml_log_set(OnNativeLog, nullptr);

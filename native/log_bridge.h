@@ -14,6 +14,9 @@ void InstallLogBridge();
 // Levels are ggml's: 1 debug, 2 info, 3 warn, 4 error.
 Napi::Value SetLogHandler(const Napi::CallbackInfo& info);
 
+// Sends one line from another native library (ALSA, for example) through the same route.
+void LogNativeLine(int level, const std::string& text);
+
 // Returns the last error-level line logged on the calling thread since ClearLastError(), so a
 // worker can add whisper's own reason to the message it rejects with.
 std::string LastErrorOnThread();

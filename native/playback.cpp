@@ -38,8 +38,7 @@ Playback::Playback(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Playback>(
   config.pUserData = this;
   ma_result result = ma_device_init(context_.get(), &config, &device_);
   if (result != MA_SUCCESS) {
-    throw MakeCodedError(env, "AUDIO_DEVICE_OPEN_FAILED",
-                         std::string("cannot open the playback device: ") + ma_result_description(result));
+    throw MakeCodedError(env, "AUDIO_DEVICE_OPEN_FAILED", OpenFailureMessage("playback", selection.name, result));
   }
   deviceOpen_ = true;
   deviceName_ = device_.playback.name;
