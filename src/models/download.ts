@@ -40,7 +40,10 @@ export async function pullModel(model: ModelEntry, dir: string, options: PullOpt
     response = await fetch(url, { signal: options.signal, redirect: "follow" });
   } catch (error) {
     const hint = `Check the network, or copy ${model.file} into ${dir} by hand.`;
-    throw new RexError("MODEL_DOWNLOAD_FAILED", `cannot download ${url}: ${(error as Error).message}. ${hint}`, {
+    // fetch() reports "fetch failed" and keeps the reason (ENOTFOUND, ECONNREFUSED) in `cause`.
+    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+    const reason = cause?.code ?? cause?.message ?? (error as Error).message;
+    throw new RexError("MODEL_DOWNLOAD_FAILED", `cannot download ${url}: ${reason}. ${hint}`, {
       cause: error,
     });
   }
