@@ -1,9 +1,10 @@
 import { performance } from "node:perf_hooks";
 
-import type { CaptureStream } from "../audio/capture-stream.js";
+import type { FrameSource } from "../audio/reconnecting-capture.js";
 import { SAMPLE_RATE } from "../audio/decode.js";
 import type { Endpointer } from "../audio/endpointer.js";
 import { PlaybackStream } from "../audio/playback-stream.js";
+import { synthesizeTone } from "../audio/tone.js";
 import { RexError } from "../errors.js";
 import type { ChatMessage, Responder } from "../llm/types.js";
 import { getLogger } from "../log.js";
@@ -13,7 +14,7 @@ import type { Synthesizer } from "../tts/types.js";
 const log = getLogger("assistant");
 
 export interface AssistantParts {
-  capture: CaptureStream;
+  capture: FrameSource;
   endpointer: Endpointer;
   transcriber: Transcriber;
   responder: Responder;
@@ -23,6 +24,8 @@ export interface AssistantParts {
   language?: string;
   voice?: { voice?: string; rate?: number };
   systemPrompt?: string;
+  /** Play a short chime when listening starts. */
+  acknowledgementTone?: boolean;
 }
 
 /** Milliseconds from the end of speech to each stage of a turn. */
@@ -49,6 +52,7 @@ export class Assistant {
 
   /** Waits for the next utterance; rejects with ABORTED when the signal fires first. */
   async listen(signal?: AbortSignal): Promise<Float32Array> {
+    if (this.parts.acknowledgementTone) await this.play(synthesizeTone(), SAMPLE_RATE, signal);
     for await (const frame of this.parts.capture.frames(512, signal)) {
       for (const event of await this.parts.endpointer.push(frame)) {
         if (event.type === "speechStart") log.debug({ sample: event.sample }, "speech started");
@@ -82,11 +86,11 @@ export class Assistant {
 
     const speech = await this.parts.synthesizer.synthesize(reply, { ...this.parts.voice, signal });
     const firstAudioMs = since();
-    await this.speak(speech.pcm, speech.sampleRate, signal);
+    await this.play(speech.pcm, speech.sampleRate, signal);
     return { transcript: transcript.text, reply, timings: { transcript: transcriptMs, reply: replyMs, firstAudio: firstAudioMs } };
   }
 
-  private async speak(pcm: Float32Array, sampleRate: number, signal?: AbortSignal): Promise<void> {
+  private async play(pcm: Float32Array, sampleRate: number, signal?: AbortSignal): Promise<void> {
     if (pcm.length === 0) return;
     const playback = PlaybackStream.open({ device: this.parts.outputDevice, sampleRate });
     try {
@@ -94,7 +98,7 @@ export class Assistant {
     } finally {
       playback.close();
     }
-    // The microphone heard the reply too: drop it so it is not taken for the user's next turn.
+    // The microphone heard this audio too, so drop it: it is not the user's next turn.
     this.parts.capture.discardBuffered();
     this.parts.endpointer.reset();
   }

@@ -29,6 +29,7 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<[variable: string, path: string
   ["REX_PRE_ROLL_MS", "preRollMs", asNumber],
   ["REX_MAX_UTTERANCE_SECONDS", "maxUtteranceSeconds", asNumber],
   ["REX_LISTEN_TIMEOUT_SECONDS", "listenTimeoutSeconds", asNumber],
+  ["REX_ACK_TONE", "acknowledgementTone", asBoolean],
   ["OPENAI_BASE_URL", "llm.baseUrl", asString],
   ["OPENAI_API_KEY", "llm.apiKey", asString],
   ["REX_LLM_MODEL", "llm.model", asString],

@@ -28,6 +28,8 @@ export const settingsSchema = z.object({
   /** Audio kept from before speech started, so the first syllable is not cut. */
   preRollMs: z.number().int().min(0).max(2000).default(300),
   maxUtteranceSeconds: z.number().min(1).max(120).default(15),
+  /** Play a short chime when the assistant starts listening. */
+  acknowledgementTone: z.boolean().default(true),
   /** How long to wait for speech to start before giving up a turn. */
   listenTimeoutSeconds: z.number().min(1).max(86400).default(30),
   llm: z

@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 
 import { Assistant } from "../../assistant/assistant.js";
-import { CaptureStream } from "../../audio/capture-stream.js";
 import { Endpointer } from "../../audio/endpointer.js";
+import { ReconnectingCapture } from "../../audio/reconnecting-capture.js";
 import { loadVad } from "../../audio/vad.js";
 import { loadSettings } from "../../config/load.js";
 import type { Settings } from "../../config/schema.js";
@@ -83,7 +83,7 @@ async function createAssistant(settings: Settings, explicitModel: boolean) {
     preRollMs: settings.preRollMs,
     maxUtteranceSeconds: settings.maxUtteranceSeconds,
   });
-  const capture = CaptureStream.open({ device: settings.inputDevice });
+  const capture = new ReconnectingCapture({ device: settings.inputDevice });
   const assistant = new Assistant({
     capture,
     endpointer,
@@ -93,6 +93,7 @@ async function createAssistant(settings: Settings, explicitModel: boolean) {
     outputDevice: settings.outputDevice,
     language: settings.language,
     voice: { voice: settings.tts.voice, rate: settings.tts.rate },
+    acknowledgementTone: settings.acknowledgementTone,
   });
   return Object.assign(assistant, {
     close() {
