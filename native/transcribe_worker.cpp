@@ -28,6 +28,8 @@ struct TranscribeOptions {
   float noSpeechThreshold = 0.6f;
   bool singleSegment = false;
   bool suppressNonSpeech = true;
+  bool noTimestamps = false;
+  int maxTokens = 0;  // per segment; 0 means no limit
   std::string initialPrompt;
 };
 
@@ -139,6 +141,8 @@ class TranscribeWorker : public PromiseWorker {
     params.no_speech_thold = options_.noSpeechThreshold;
     params.single_segment = options_.singleSegment;
     params.suppress_nst = options_.suppressNonSpeech;
+    params.no_timestamps = options_.noTimestamps;
+    params.max_tokens = options_.maxTokens;
     params.no_context = true;
     params.token_timestamps = true;
     params.print_progress = false;
@@ -277,6 +281,8 @@ TranscribeOptions ParseOptions(Napi::Env env, Napi::Value value) {
   options.noSpeechThreshold = GetFloat(object, "noSpeechThreshold", options.noSpeechThreshold);
   options.singleSegment = GetBoolean(object, "singleSegment", options.singleSegment);
   options.suppressNonSpeech = GetBoolean(object, "suppressNonSpeech", options.suppressNonSpeech);
+  options.noTimestamps = GetBoolean(object, "noTimestamps", options.noTimestamps);
+  options.maxTokens = GetInt(object, "maxTokens", options.maxTokens, 0, 448);
   Napi::Value prompt = object.Get("initialPrompt");
   if (prompt.IsString()) options.initialPrompt = prompt.As<Napi::String>().Utf8Value();
   return options;

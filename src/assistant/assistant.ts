@@ -24,6 +24,8 @@ export interface AssistantParts {
   language?: string;
   voice?: { voice?: string; rate?: number };
   systemPrompt?: string;
+  /** Shrink whisper's encoder window to each utterance (much faster on short commands). */
+  fitAudioContext?: boolean;
   /** Play a short chime when listening starts. */
   acknowledgementTone?: boolean;
 }
@@ -69,7 +71,11 @@ export class Assistant {
   async respond(utterance: Float32Array, signal?: AbortSignal): Promise<TurnResult | undefined> {
     const endOfSpeech = performance.now();
     const since = () => Math.round(performance.now() - endOfSpeech);
-    const transcript = await this.parts.transcriber.transcribe(utterance, { language: this.parts.language, signal });
+    const transcript = await this.parts.transcriber.transcribe(utterance, {
+      language: this.parts.language,
+      fitAudioContext: this.parts.fitAudioContext,
+      signal,
+    });
     const transcriptMs = since();
     if (transcript.text === "") {
       log.info("no words recognised; listening again");

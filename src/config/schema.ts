@@ -18,6 +18,8 @@ export const settingsSchema = z.object({
   /** Spoken language code, or "auto". */
   language: z.string().regex(/^([a-z]{2,3}|auto)$/, "a language code such as en, or auto").default("en"),
   useGpu: z.boolean().default(true),
+  /** In the assistant, shrink whisper's 30 s encoder window to each utterance plus 2.56 s. */
+  fitAudioContext: z.boolean().default(true),
   /** Capture device: index, exact name or part of a name; default device when unset. */
   inputDevice: z.string().optional(),
   outputDevice: z.string().optional(),

@@ -41,6 +41,10 @@ export interface NativeTranscribeOptions {
   noSpeechThreshold?: number;
   singleSegment?: boolean;
   suppressNonSpeech?: boolean;
+  /** Decode without timestamp tokens; segment times then span the whole input. */
+  noTimestamps?: boolean;
+  /** Maximum tokens per segment; 0 means no limit. */
+  maxTokens?: number;
   initialPrompt?: string;
 }
 

@@ -9,7 +9,7 @@ import {
   type NativeWhisperModel,
 } from "../native/binding.js";
 import { SAMPLE_RATE } from "../audio/decode.js";
-import { cleanTranscript } from "./text.js";
+import { cleanTranscript, dropRepeatedSentences } from "./text.js";
 
 const log = getLogger("speech");
 
@@ -27,6 +27,11 @@ export interface Transcript {
 }
 
 export interface TranscribeOptions extends NativeTranscribeOptions {
+  /**
+   * Shrink whisper's encoder window from 30 s to the input's length plus a margin, so a short
+   * utterance costs a fraction of a full window. Ignored when audioContext is set.
+   */
+  fitAudioContext?: boolean;
   signal?: AbortSignal;
   onSegment?: (segment: Segment) => void;
   /** Percent done, 0 to 100. */
@@ -40,6 +45,18 @@ export interface LoadOptions {
   threads?: number;
   /** Silero VAD model; when set, input without speech returns empty text without running whisper. */
   vadModelPath?: string;
+}
+
+/** Encoder frames per second of audio: whisper's 30 s window has 1500. */
+const AUDIO_CONTEXT_PER_SECOND = 50;
+const FULL_AUDIO_CONTEXT = 1500;
+/** Extra encoder frames past the end of the input (2.56 s), which keeps accuracy on short clips. */
+const AUDIO_CONTEXT_MARGIN = 128;
+
+/** Encoder window for `samples` of 16 kHz audio, in 20 ms encoder frames. */
+export function fittedAudioContext(samples: number): number {
+  const needed = Math.ceil((samples / SAMPLE_RATE) * AUDIO_CONTEXT_PER_SECOND) + AUDIO_CONTEXT_MARGIN;
+  return Math.min(FULL_AUDIO_CONTEXT, needed);
 }
 
 /** A loaded Whisper model. Calls may overlap; they run one at a time on the model. */
@@ -72,7 +89,10 @@ export class Transcriber {
   /** Transcribes 16 kHz mono PCM. An aborted signal rejects with the signal's reason. */
   async transcribe(pcm: Float32Array, options: TranscribeOptions = {}): Promise<Transcript> {
     if (!(pcm instanceof Float32Array)) throw new TypeError("expected 16 kHz mono PCM as a Float32Array");
-    const { signal, onSegment, onProgress, ...whisperOptions } = options;
+    const { signal, onSegment, onProgress, fitAudioContext, ...whisperOptions } = options;
+    if (fitAudioContext && whisperOptions.audioContext === undefined) {
+      whisperOptions.audioContext = fittedAudioContext(pcm.length);
+    }
     signal?.throwIfAborted();
     if (this.vad && !(await this.hasSpeech(pcm))) {
       return { text: "", segments: [], language: whisperOptions.language ?? "en", inferenceMs: 0, speechDetected: false };
@@ -84,7 +104,8 @@ export class Transcriber {
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const result = await this.model.transcribe(pcm, { threads: this.threads, ...whisperOptions }, token, onSegment, onProgress);
-      const text = cleanTranscript(result.segments.map((segment) => segment.text).join(""));
+      let text = cleanTranscript(result.segments.map((segment) => segment.text).join(""));
+      if (whisperOptions.audioContext) text = dropRepeatedSentences(text);
       return { text, segments: result.segments, language: result.language, inferenceMs: result.timings.totalMs, speechDetected: true };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;

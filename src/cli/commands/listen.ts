@@ -94,6 +94,7 @@ async function createAssistant(settings: Settings, explicitModel: boolean) {
     language: settings.language,
     voice: { voice: settings.tts.voice, rate: settings.tts.rate },
     acknowledgementTone: settings.acknowledgementTone,
+    fitAudioContext: settings.fitAudioContext,
   });
   return Object.assign(assistant, {
     close() {
