@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 
 import { Command, CommanderError } from "commander";
 
+import { registerConfig } from "./commands/config.js";
 import { registerDevices } from "./commands/devices.js";
 import { registerListen } from "./commands/listen.js";
 import { registerModels } from "./commands/models.js";
@@ -23,6 +24,7 @@ registerListen(program);
 registerTranscribe(program);
 registerDevices(program);
 registerModels(program);
+registerConfig(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,7 @@ import { z } from "zod";
 
 import { RexError } from "../errors.js";
 import { modelsDir } from "../models/store.js";
+import { configFilePath, readConfigFile, readDotEnv } from "./files.js";
 import { settingsSchema, type Settings, type SettingsInput } from "./schema.js";
 
 type Converter = (value: string) => unknown;
@@ -82,16 +83,66 @@ function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>, 
   return `${path}${variable ? ` (${variable})` : ""} = ${shown}: ${issue.message}`;
 }
 
+export interface LoadOptions {
+  /** Folder where rex.config.json and .env are looked for; default: the process's working folder. */
+  cwd?: string;
+  /** Config file content to use instead of reading the file, for checking a change before writing it. */
+  configFile?: Record<string, unknown>;
+}
+
 /**
- * Builds the settings from defaults, then environment variables, then `overrides` (CLI flags).
- * An invalid value throws CONFIG_INVALID naming the setting, the value and what is allowed.
+ * Builds the settings from defaults, then the config file (rex.config.json or REX_CONFIG), then
+ * `.env`, then environment variables, then `overrides` (CLI flags). A variable set in the
+ * environment wins over the same one in `.env`. An invalid value throws CONFIG_INVALID naming
+ * the setting, where it came from, the value and what is allowed.
  */
-export function loadSettings(env: NodeJS.ProcessEnv, overrides: SettingsInput | Record<string, unknown> = {}): Settings {
-  const input = mergeInto({ modelsDir: modelsDir(env), ...fromEnvironment(env) }, overrides as Record<string, unknown>);
+export function loadSettings(
+  env: NodeJS.ProcessEnv,
+  overrides: SettingsInput | Record<string, unknown> = {},
+  options: LoadOptions = {},
+): Settings {
+  const cwd = options.cwd ?? process.cwd();
+  const effectiveEnv = { ...readDotEnv(cwd), ...env };
+  const filePath = configFilePath(effectiveEnv, cwd);
+  const file = options.configFile ?? readConfigFile(filePath);
+  rejectUnknownKeys(file, filePath);
+
+  const layers = [{ modelsDir: modelsDir(effectiveEnv) }, file, fromEnvironment(effectiveEnv), overrides as Record<string, unknown>];
+  const input = layers.reduce((merged, layer) => mergeInto(merged, layer), {} as Record<string, unknown>);
   const result = settingsSchema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => describeIssue(issue, input, env));
-    throw new RexError("CONFIG_INVALID", `invalid settings:\n  ${problems.join("\n  ")}`);
+    const problems = result.error.issues.map((issue) => describeIssue(issue, input, effectiveEnv));
+    throw new RexError("CONFIG_INVALID", `invalid settings (config file ${filePath}):\n  ${problems.join("\n  ")}`);
   }
   return result.data;
+}
+
+/** Throws CONFIG_INVALID for a key in the config file that is not a setting, such as a typo. */
+function rejectUnknownKeys(
+  file: Record<string, unknown>,
+  path: string,
+  prefix = "",
+  shape: Record<string, z.ZodType> = settingsSchema.shape,
+): void {
+  for (const [key, value] of Object.entries(file)) {
+    const field = shape[key];
+    if (!field) {
+      const known = Object.keys(shape).join(", ");
+      throw new RexError("CONFIG_INVALID", `unknown setting '${prefix}${key}' in ${path}: known settings are ${known}`);
+    }
+    const nested = unwrapObject(field);
+    if (nested && typeof value === "object" && value !== null) {
+      rejectUnknownKeys(value as Record<string, unknown>, path, `${prefix}${key}.`, nested.shape as Record<string, z.ZodType>);
+    }
+  }
+}
+
+function unwrapObject(field: z.ZodType): z.ZodObject | undefined {
+  let current: unknown = field;
+  while (current && !(current instanceof z.ZodObject) && typeof (current as { unwrap?: unknown }).unwrap === "function") {
+    current = (current as { unwrap(): unknown }).unwrap();
+  }
+  if (current instanceof z.ZodObject) return current;
+  const inner = (current as { def?: { innerType?: unknown } } | undefined)?.def?.innerType;
+  return inner instanceof z.ZodObject ? inner : undefined;
 }
