@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 
 import { registerConfig } from "./commands/config.js";
 import { registerDevices } from "./commands/devices.js";
+import { registerDoctor } from "./commands/doctor.js";
 import { registerListen } from "./commands/listen.js";
 import { registerModels } from "./commands/models.js";
 import { registerTranscribe } from "./commands/transcribe.js";
@@ -25,6 +26,7 @@ registerTranscribe(program);
 registerDevices(program);
 registerModels(program);
 registerConfig(program);
+registerDoctor(program);
 
 try {
   await program.parseAsync(process.argv);

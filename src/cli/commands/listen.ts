@@ -12,7 +12,7 @@ import { getLogger } from "../../log.js";
 import { Transcriber } from "../../speech/transcriber.js";
 import { EspeakSynthesizer } from "../../tts/espeak.js";
 import { runAction, setUpLogging } from "../run.js";
-import { resolveVadModel, resolveWhisperModel } from "../resolve-models.js";
+import { resolveVadModel, resolveWhisperModel } from "../../models/resolve.js";
 
 interface ListenFlags {
   once?: boolean;

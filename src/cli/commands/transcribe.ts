@@ -6,7 +6,7 @@ import { RexError } from "../../errors.js";
 import { getLogger } from "../../log.js";
 import { Transcriber, type Transcript } from "../../speech/transcriber.js";
 import { parsePositiveInt, reportError, runAction, setUpLogging, EXIT_FAILURE } from "../run.js";
-import { resolveVadModel, resolveWhisperModel } from "../resolve-models.js";
+import { resolveVadModel, resolveWhisperModel } from "../../models/resolve.js";
 
 interface TranscribeFlags {
   model?: string;

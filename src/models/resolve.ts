@@ -1,5 +1,5 @@
-import { DEFAULT_MODEL } from "../models/catalog.js";
-import { installedModels, resolveModelFile } from "../models/store.js";
+import { DEFAULT_MODEL } from "./catalog.js";
+import { installedModels, resolveModelFile } from "./store.js";
 import { RexError } from "../errors.js";
 import { getLogger } from "../log.js";
 import type { Settings } from "../config/schema.js";
