@@ -1,15 +1,34 @@
 /**
  * A loopback mock of an OpenAI-compatible server for tests. It serves POST /v1/chat/completions, as Server-Sent
  * Events when the request sets `stream: true` and as one JSON body otherwise, and GET /v1/models.
+ * A reply function can also return tool calls instead of text, as a model does when it uses tools.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 import type { ChatMessage } from "../../src/llm/types.js";
 
+/** A message as a tool-using client sends it: chat messages plus assistant tool calls and tool results. */
+export type MockMessage =
+  | ChatMessage
+  | { role: "assistant"; content: string | null; tool_calls?: MockToolCall[] }
+  | { role: "tool"; content: string; tool_call_id: string };
+
+/** One tool call in Chat Completions format. */
+export interface MockToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+/** A reply that calls tools in place of text. `arguments` is sent as JSON text, and `id` defaults to "call_<n>". */
+export interface MockToolCallReply {
+  toolCalls: Array<{ id?: string; name: string; arguments: unknown }>;
+}
+
 export interface LlmServerOptions {
-  /** Reply text, or a function that builds it from the request's messages. */
-  reply: string | ((messages: ChatMessage[]) => string);
+  /** Reply text, or a function that builds the text or tool calls from the request's messages. */
+  reply: string | ((messages: MockMessage[]) => string | MockToolCallReply);
   /** Wait in milliseconds before the response headers; default 0. */
   delayMs?: number;
   /** Wait in milliseconds before each streamed chunk after the first; default 0. */
@@ -20,7 +39,9 @@ export interface LlmServerOptions {
 
 /** The parsed body and headers of one chat completion request. */
 export interface RecordedRequest {
-  messages: ChatMessage[];
+  messages: MockMessage[];
+  /** The request's `tools` field, or undefined when it had none. */
+  tools?: unknown[];
   model: string;
   stream: boolean;
   headers: IncomingHttpHeaders;
@@ -72,22 +93,64 @@ async function handleRequest(
     return sendJson(response, 404, errorBody(`no route for ${request.method} ${path}`, "not_found"));
   }
 
-  let body: { messages?: ChatMessage[]; model?: string; stream?: boolean };
+  let body: { messages?: MockMessage[]; model?: string; stream?: boolean; tools?: unknown[] };
   try {
     body = JSON.parse(await readBody(request)) as typeof body;
   } catch {
     return sendJson(response, 400, errorBody("request body is not valid JSON"));
   }
   const messages = body.messages ?? [];
-  requests.push({ messages, model: body.model ?? "", stream: body.stream === true, headers: request.headers });
+  const recorded = { messages, tools: body.tools, model: body.model ?? "", stream: body.stream === true, headers: request.headers };
+  requests.push(recorded);
 
   if (!(await wait(options.delayMs, response))) return;
   if (options.status !== undefined && options.status >= 400) {
     return sendJson(response, options.status, errorBody(`mock failure with status ${options.status}`, "server_error"));
   }
-  const text = typeof options.reply === "function" ? options.reply(messages) : options.reply;
-  if (body.stream === true) return streamReply(response, text, body.model ?? MOCK_MODEL, options.chunkDelayMs);
-  sendJson(response, 200, completionBody(text, body.model ?? MOCK_MODEL));
+  const reply = typeof options.reply === "function" ? options.reply(messages) : options.reply;
+  const model = body.model ?? MOCK_MODEL;
+  if (typeof reply !== "string") {
+    const toolCalls = toToolCalls(reply);
+    if (body.stream === true) return streamToolCalls(response, toolCalls, model);
+    return sendJson(response, 200, completionBody(null, model, toolCalls));
+  }
+  if (body.stream === true) return streamReply(response, reply, model, options.chunkDelayMs);
+  sendJson(response, 200, completionBody(reply, model));
+}
+
+function toToolCalls(reply: MockToolCallReply): MockToolCall[] {
+  return reply.toolCalls.map((call, i) => ({
+    id: call.id ?? `call_${i + 1}`,
+    type: "function",
+    function: { name: call.name, arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments) },
+  }));
+}
+
+/**
+ * Streams tool calls as OpenAI does: a first chunk per call with its id and name, then its arguments
+ * in two pieces, then a final chunk with finish_reason "tool_calls".
+ */
+function streamToolCalls(response: ServerResponse, toolCalls: MockToolCall[], model: string): void {
+  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const id = `chatcmpl-mock-${Date.now()}`;
+  const chunk = (delta: object, finishReason: string | null) => ({
+    id,
+    object: "chat.completion.chunk",
+    created: Math.floor(Date.now() / 1000),
+    model,
+    choices: [{ index: 0, delta, finish_reason: finishReason }],
+  });
+  const write = (delta: object, finishReason: string | null = null) =>
+    response.write(`data: ${JSON.stringify(chunk(delta, finishReason))}\n\n`);
+  write({ role: "assistant", content: null });
+  toolCalls.forEach((call, index) => {
+    const half = Math.ceil(call.function.arguments.length / 2);
+    write({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } }] });
+    write({ tool_calls: [{ index, function: { arguments: call.function.arguments.slice(0, half) } }] });
+    write({ tool_calls: [{ index, function: { arguments: call.function.arguments.slice(half) } }] });
+  });
+  write({}, "tool_calls");
+  response.end("data: [DONE]\n\n");
 }
 
 /** Writes the reply as SSE chunks: the role, one chunk per word, a final chunk with finish_reason, then [DONE]. */
@@ -116,13 +179,14 @@ async function streamReply(
   response.end("data: [DONE]\n\n");
 }
 
-function completionBody(text: string, model: string): object {
+function completionBody(text: string | null, model: string, toolCalls?: MockToolCall[]): object {
+  const message = toolCalls ? { role: "assistant", content: text, tool_calls: toolCalls } : { role: "assistant", content: text };
   return {
     id: `chatcmpl-mock-${Date.now()}`,
     object: "chat.completion",
     created: Math.floor(Date.now() / 1000),
     model,
-    choices: [{ index: 0, message: { role: "assistant", content: text }, finish_reason: "stop" }],
+    choices: [{ index: 0, message, finish_reason: toolCalls ? "tool_calls" : "stop" }],
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
   };
 }
