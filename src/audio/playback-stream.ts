@@ -11,6 +11,12 @@ const POLL_INTERVAL_MS = 10;
 /** Silence played after the audio so the device buffer drains before the stream closes. */
 const TAIL_SILENCE_MS = 200;
 
+export interface PlayResult {
+  /** Samples of the PCM that reached the device before the end or stop(). */
+  playedSamples: number;
+  stopped: boolean;
+}
+
 export interface PlaybackOptions {
   device?: string;
   /** Sample rate of the PCM that will be written. */
@@ -42,13 +48,19 @@ export class PlaybackStream {
     }
   }
 
-  /** Plays mono PCM and resolves once the device has consumed it, or when stop() is called. */
-  async play(pcm: Float32Array, signal?: AbortSignal): Promise<void> {
+  /**
+   * Plays mono PCM and resolves once the device has consumed it, or when stop() is called.
+   * Returns how many of the samples were played. With `drain` (the default) 200 ms of silence
+   * follows, so the audio has left the device before the stream is closed; pass false between
+   * the sentences of one reply.
+   */
+  async play(pcm: Float32Array, options: { signal?: AbortSignal; drain?: boolean } = {}): Promise<PlayResult> {
     this.stopped = false;
     const onAbort = () => this.stop();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const tail = new Float32Array(Math.round((this.sampleRate * TAIL_SILENCE_MS) / 1000));
-    const target = this.playback.stats().playedSamples + pcm.length + tail.length;
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    const tail = new Float32Array(options.drain === false ? 0 : Math.round((this.sampleRate * TAIL_SILENCE_MS) / 1000));
+    const start = this.playback.stats().playedSamples + this.playback.stats().queuedSamples;
+    const target = start + pcm.length + tail.length;
     try {
       for (const part of [pcm, tail]) {
         let offset = 0;
@@ -59,9 +71,11 @@ export class PlaybackStream {
       }
       while (!this.stopped && this.playback.stats().playedSamples < target) await sleep(POLL_INTERVAL_MS);
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      options.signal?.removeEventListener("abort", onAbort);
     }
-    log.debug({ samples: pcm.length, stopped: this.stopped }, "playback finished");
+    const playedSamples = Math.max(0, Math.min(pcm.length, this.playback.stats().playedSamples - start));
+    log.debug({ samples: pcm.length, playedSamples, stopped: this.stopped }, "playback finished");
+    return { playedSamples, stopped: this.stopped };
   }
 
   /** Drops queued audio; the device is silent within one period (about 10 ms). */

@@ -30,6 +30,11 @@ export const settingsSchema = z.object({
   /** Audio kept from before speech started, so the first syllable is not cut. */
   preRollMs: z.number().int().min(0).max(2000).default(300),
   maxUtteranceSeconds: z.number().min(1).max(120).default(15),
+  /** Let speech during a reply stop it (best with a headset: there is no echo cancellation). */
+  bargeIn: z.boolean().default(false),
+  /** Conversation history sent to the LLM: most recent exchanges, and an approximate token budget. */
+  historyTurns: z.number().int().min(0).max(1000).default(10),
+  historyTokens: z.number().int().min(100).max(1_000_000).default(2000),
   /** Play a short chime when the assistant starts listening. */
   acknowledgementTone: z.boolean().default(true),
   /** How long to wait for speech to start before giving up a turn. */

@@ -57,7 +57,7 @@ async function listen(flags: ListenFlags): Promise<number> {
       const utterance = await withTimeout(assistant.listen(stop.signal), settings.listenTimeoutSeconds, flags.once);
       const turn = await assistant.respond(utterance, stop.signal);
       if (!turn) continue;
-      process.stdout.write(`you: ${turn.transcript}\nrex: ${turn.reply}\n`);
+      process.stdout.write(`you: ${turn.transcript}\nrex: ${turn.interrupted ? `${turn.spoken} (interrupted)` : turn.reply}\n`);
       log.debug({ timings: turn.timings }, "turn finished");
       if (flags.once) break;
     } while (!stop.signal.aborted);
@@ -95,6 +95,8 @@ async function createAssistant(settings: Settings, explicitModel: boolean) {
     voice: { voice: settings.tts.voice, rate: settings.tts.rate },
     acknowledgementTone: settings.acknowledgementTone,
     fitAudioContext: settings.fitAudioContext,
+    bargeIn: settings.bargeIn,
+    historyLimits: { maxTurns: settings.historyTurns, maxTokens: settings.historyTokens },
   });
   return Object.assign(assistant, {
     close() {
