@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { fromNativeError } from "../errors.js";
+import { fromNativeError, RexError } from "../errors.js";
 import { getLogger } from "../log.js";
 import { native, type NativePlayback } from "../native/binding.js";
 import { resolveDevice } from "./devices.js";
@@ -8,6 +8,8 @@ import { resolveDevice } from "./devices.js";
 const log = getLogger("playback");
 
 const POLL_INTERVAL_MS = 10;
+/** A device that consumes nothing for this long while audio is queued is treated as lost. */
+const STALL_TIMEOUT_MS = 2000;
 /** Silence played after the audio so the device buffer drains before the stream closes. */
 const TAIL_SILENCE_MS = 200;
 
@@ -69,13 +71,33 @@ export class PlaybackStream {
           if (offset < part.length) await sleep(POLL_INTERVAL_MS);
         }
       }
-      while (!this.stopped && this.playback.stats().playedSamples < target) await sleep(POLL_INTERVAL_MS);
+      await this.waitUntilPlayed(target);
     } finally {
       options.signal?.removeEventListener("abort", onAbort);
     }
     const playedSamples = Math.max(0, Math.min(pcm.length, this.playback.stats().playedSamples - start));
     log.debug({ samples: pcm.length, playedSamples, stopped: this.stopped }, "playback finished");
     return { playedSamples, stopped: this.stopped };
+  }
+
+  /** Waits for the device to consume up to `target`; a device that stops consuming is lost. */
+  private async waitUntilPlayed(target: number): Promise<void> {
+    let last = this.playback.stats().playedSamples;
+    let lastProgress = Date.now();
+    while (!this.stopped && last < target) {
+      await sleep(POLL_INTERVAL_MS);
+      const played = this.playback.stats().playedSamples;
+      if (played > last) {
+        last = played;
+        lastProgress = Date.now();
+      } else if (Date.now() - lastProgress > STALL_TIMEOUT_MS) {
+        const name = this.playback.stats().deviceName;
+        throw new RexError(
+          "AUDIO_DEVICE_LOST",
+          `playback device '${name}' stopped taking audio for 2 s: check that it is connected and the audio server is running`,
+        );
+      }
+    }
   }
 
   /** Drops queued audio; the device is silent within one period (about 10 ms). */

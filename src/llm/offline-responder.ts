@@ -16,7 +16,9 @@ const CONFIGURE_LLM =
   "and REX_LLM_MODEL to its model.";
 
 const ECHO_PATTERN = /^(?:please\s+)?(?:repeat after me|say|echo|repeat)\b[\s,:]*(.*)$/i;
-const TIME_PATTERN = /\b(?:what time is it|what's the time|what is the time|tell me the time|the time please)\b/;
+// Speech recognition drops short words ("what time it", "what's time"), so the patterns need
+// only the words that carry the request.
+const TIME_PATTERN = /\b(?:what(?:'s| is)? (?:the )?time|tell me the time|the time please|current time)\b/;
 const DATE_PATTERN = /\b(?:what's the date|what is the date|what day is it|what day is today|today's date)\b/;
 const HELP_PATTERN = /\b(?:help|what can you do|what do you do)\b/;
 const GREETING_PATTERN = /^(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening))\b/;

@@ -55,7 +55,13 @@ async function listen(flags: ListenFlags): Promise<number> {
   try {
     do {
       const utterance = await withTimeout(assistant.listen(stop.signal), settings.listenTimeoutSeconds, flags.once);
-      const turn = await assistant.respond(utterance, stop.signal);
+      const turn = await assistant.respond(utterance, stop.signal).catch((error: unknown) => {
+        // A failed turn (playback device gone, speech synthesis failed) ends --once; otherwise
+        // rex reports it and keeps listening.
+        if (flags.once || !(error instanceof RexError) || error.code === "ABORTED") throw error;
+        log.error({ code: error.code, err: error.message }, "turn failed; listening again");
+        return undefined;
+      });
       if (!turn) continue;
       process.stdout.write(`you: ${turn.transcript}\nrex: ${turn.interrupted ? `${turn.spoken} (interrupted)` : turn.reply}\n`);
       log.debug({ timings: turn.timings }, "turn finished");
