@@ -15,3 +15,4 @@ export { matchIntent, type IntentMatch } from "./intents.js";
 export { sanitizeOutput, FILTERED_MARKER } from "./sanitize.js";
 export { checkSchema, validateArguments } from "./json-schema.js";
 export { bundledPluginsDir } from "./bundled.js";
+export { pluginSettingsSchema, pluginLoadArguments, type PluginSettings } from "./settings.js";

@@ -6,6 +6,8 @@ import { pluginWorkerMain, type WorkerReply, type WorkerRequest } from "./worker
 
 const log = getLogger("plugins");
 
+// NOTE: this needs async functions compiled as they are (tsconfig target ES2017 or later). A
+// downlevelled function calls helpers defined outside its body, which the worker would not have.
 const WORKER_SOURCE = `(${pluginWorkerMain.toString()})();`;
 
 /** Limits for one worker run. */
@@ -93,7 +95,7 @@ function workerFailure(label: string, error: Error & { code?: string }): RexErro
   return new RexError("PLUGIN_FAILED", `${label} failed: ${error.message}`, { cause: error });
 }
 
-/** Logs what the plugin writes to standard output and standard error, which never reach rex's own output. */
+/** Logs what the plugin writes to standard output and standard error, which stay off rex's standard output. */
 function forwardOutput(worker: Worker, label: string): void {
   worker.stdout.setEncoding("utf8").on("data", (text: string) => log.debug({ plugin: label, text }, "plugin output"));
   worker.stderr.setEncoding("utf8").on("data", (text: string) => log.warn({ plugin: label, text }, "plugin error output"));
