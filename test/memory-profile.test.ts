@@ -113,7 +113,7 @@ t.test("openMemory names invalid field", async (t) => {
   }
 });
 
-t.test("openMemory rejects broken profile during alias search", async (t) => {
+t.test("alias search stops at broken profile", async (t) => {
   const root = t.testdir({ Memory: { alice: profileFolder(ALICE), zed: { "core.json": "not json" } } });
 
   const error = await rejection(openMemory({ root, user: "Ally" }));

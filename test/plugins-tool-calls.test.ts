@@ -88,7 +88,7 @@ t.test("runToolCalls reports invalid arguments", async (t) => {
   t.match(message.content, "text: must be a string (got 7)", "says what was invalid");
 });
 
-t.test("runToolCalls treats empty arguments as empty object", async (t) => {
+t.test("runToolCalls accepts empty arguments string", async (t) => {
   const registry = await loadPlugins([t.testdir({ "echo.js": ECHO_PLUGIN })]);
 
   const [message] = await runToolCalls(registry, [toolCall("call_a", "echo", "")]);
