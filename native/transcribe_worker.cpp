@@ -121,8 +121,15 @@ class TranscribeWorker : public PromiseWorker {
     for (size_t i = 0; i < segments_.size(); i++) segments.Set(uint32_t(i), SegmentToObject(env, segments_[i]));
     result.Set("segments", segments);
     result.Set("language", language_);
+    const double totalMs = double(endUs_ - startUs_) / 1000.0;
+    const double melMs = double((firstEncodeUs_ >= 0 ? firstEncodeUs_ : endUs_) - startUs_) / 1000.0;
+    const double encodeMs = double(encodeUs_) / 1000.0;
     Napi::Object timings = Napi::Object::New(env);
-    timings.Set("totalMs", totalMs_);
+    timings.Set("totalMs", totalMs);
+    timings.Set("melMs", melMs);
+    timings.Set("encodeMs", encodeMs);
+    timings.Set("decodeMs", totalMs - melMs - encodeMs);
+    timings.Set("encodeRuns", encodeRuns_);
     result.Set("timings", timings);
     return result;
   }
@@ -151,12 +158,12 @@ class TranscribeWorker : public PromiseWorker {
     params.print_timestamps = false;
     if (!options_.initialPrompt.empty()) params.initial_prompt = options_.initialPrompt.c_str();
 
-    params.abort_callback = [](void* data) { return static_cast<std::atomic<bool>*>(data)->load(); };
-    params.abort_callback_user_data = cancel_.get();
+    params.abort_callback = [](void* data) { return static_cast<TranscribeWorker*>(data)->OnAbortCheck(); };
+    params.abort_callback_user_data = this;
     params.encoder_begin_callback = [](whisper_context*, whisper_state*, void* data) {
-      return !static_cast<std::atomic<bool>*>(data)->load();
+      return static_cast<TranscribeWorker*>(data)->OnEncoderBegin();
     };
-    params.encoder_begin_callback_user_data = cancel_.get();
+    params.encoder_begin_callback_user_data = this;
     params.new_segment_callback = [](whisper_context* context, whisper_state* state, int newCount, void* data) {
       static_cast<TranscribeWorker*>(data)->OnNewSegments(context, state, newCount);
     };
@@ -174,9 +181,9 @@ class TranscribeWorker : public PromiseWorker {
     if (pcm_.size() < kMinSamples) pcm_.resize(kMinSamples, 0.0f);
     whisper_full_params params = BuildParams();
     ClearLastErrorOnThread();
-    const int64_t start = ggml_time_ms();
+    startUs_ = ggml_time_us();
     const int status = whisper_full_with_state(model_->context, model_->state, params, pcm_.data(), int(pcm_.size()));
-    totalMs_ = double(ggml_time_ms() - start);
+    endUs_ = ggml_time_us();
     if (cancel_->load()) {
       Fail("ABORTED", "transcription aborted");
       return;
@@ -193,6 +200,25 @@ class TranscribeWorker : public PromiseWorker {
     const int languageId = whisper_full_lang_id_from_state(model_->state);
     const char* language = languageId >= 0 ? whisper_lang_str(languageId) : nullptr;
     language_ = language != nullptr ? language : options_.language;
+  }
+
+  // Stage times come from the callbacks: whisper.cpp 1.9.1 calls encoder_begin_callback before
+  // each encoder run and abort_callback once at the end of each encoder and decoder run, so the
+  // first abort check after an encoder start ends that encoder run.
+  bool OnEncoderBegin() {
+    if (cancel_->load()) return false;
+    encodeStartUs_ = ggml_time_us();
+    if (firstEncodeUs_ < 0) firstEncodeUs_ = encodeStartUs_;
+    encodeRuns_++;
+    return true;
+  }
+
+  bool OnAbortCheck() {
+    if (encodeStartUs_ >= 0) {
+      encodeUs_ += ggml_time_us() - encodeStartUs_;
+      encodeStartUs_ = -1;
+    }
+    return cancel_->load();
   }
 
   void OnNewSegments(whisper_context* context, whisper_state* state, int newCount) {
@@ -234,7 +260,12 @@ class TranscribeWorker : public PromiseWorker {
   bool hasProgress_ = false;
   std::vector<Segment> segments_;
   std::string language_;
-  double totalMs_ = 0;
+  int64_t startUs_ = 0;
+  int64_t endUs_ = 0;
+  int64_t firstEncodeUs_ = -1;
+  int64_t encodeStartUs_ = -1;  // start of the encoder run in progress, or -1 between runs
+  int64_t encodeUs_ = 0;
+  int encodeRuns_ = 0;
 };
 
 int GetInt(Napi::Object options, const char* key, int fallback, int minimum, int maximum) {

@@ -48,10 +48,22 @@ export interface NativeTranscribeOptions {
   initialPrompt?: string;
 }
 
+/** Wall-clock times of one whisper_full call, in milliseconds. */
+export interface NativeTimings {
+  totalMs: number;
+  /** Time before the first encoder run: the log-mel spectrogram, and language detection for "auto". */
+  melMs: number;
+  /** Time in encoder runs. Whisper runs the encoder once per 30 s window of input. */
+  encodeMs: number;
+  /** Everything else: decoder runs, token sampling and segment output. */
+  decodeMs: number;
+  encodeRuns: number;
+}
+
 export interface NativeTranscription {
   segments: NativeSegment[];
   language: string;
-  timings: { totalMs: number };
+  timings: NativeTimings;
 }
 
 export interface NativeModelInfo {

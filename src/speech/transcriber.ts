@@ -4,6 +4,7 @@ import {
   native,
   type NativeModelInfo,
   type NativeSegment,
+  type NativeTimings,
   type NativeTranscribeOptions,
   type NativeVadModel,
   type NativeWhisperModel,
@@ -22,6 +23,8 @@ export interface Transcript {
   language: string;
   /** Time whisper spent, in milliseconds. */
   inferenceMs: number;
+  /** Whisper's time by stage; all zero when the VAD found no speech. */
+  timings: NativeTimings;
   /** False when the VAD found no speech, so whisper did not run. */
   speechDetected: boolean;
 }
@@ -95,7 +98,8 @@ export class Transcriber {
     }
     signal?.throwIfAborted();
     if (this.vad && !(await this.hasSpeech(pcm))) {
-      return { text: "", segments: [], language: whisperOptions.language ?? "en", inferenceMs: 0, speechDetected: false };
+      const timings = { totalMs: 0, melMs: 0, encodeMs: 0, decodeMs: 0, encodeRuns: 0 };
+      return { text: "", segments: [], language: whisperOptions.language ?? "en", inferenceMs: 0, timings, speechDetected: false };
     }
     signal?.throwIfAborted();
 
@@ -106,7 +110,8 @@ export class Transcriber {
       const result = await this.model.transcribe(pcm, { threads: this.threads, ...whisperOptions }, token, onSegment, onProgress);
       let text = cleanTranscript(result.segments.map((segment) => segment.text).join(""));
       if (whisperOptions.audioContext) text = dropRepeatedSentences(text);
-      return { text, segments: result.segments, language: result.language, inferenceMs: result.timings.totalMs, speechDetected: true };
+      const { segments, language, timings } = result;
+      return { text, segments, language, inferenceMs: timings.totalMs, timings, speechDetected: true };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw fromNativeError(error);
