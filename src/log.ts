@@ -14,7 +14,17 @@ export interface LoggerOptions {
   file?: string;
 }
 
-const REDACTED_PATHS = ["apiKey", "*.apiKey", "authorization", "*.authorization", "headers.authorization", "token", "*.token"];
+const REDACTED_PATHS = [
+  "apiKey",
+  "*.apiKey",
+  "*.braveApiKey",
+  "*.serpapiApiKey",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "token",
+  "*.token",
+];
 
 /**
  * Creates the process-wide logger. Logs go to standard error, because standard output carries

@@ -32,6 +32,10 @@ t.test(".env.example matches the schema", async (t) => {
     const value = path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)?.[key], defaults);
     const shown = documented.get(variable);
     if (shown === "" || variable === "REX_THREADS") continue;
+    if (Array.isArray(value)) {
+      t.equal(shown, value.join(","), `${variable} shows the default ${value.join(",")}`);
+      continue;
+    }
     t.equal(shown, String(value), `${variable} shows the default ${String(value)}`);
   }
 });

@@ -28,8 +28,8 @@ export interface AssistantParts {
   voice?: { voice?: string; rate?: number };
   /** The assistant's name, used in the system prompt. */
   assistantName?: string;
-  /** The user's name and preferences, added to the system prompt when known. */
-  user?: { name?: string; preferences?: string[] };
+  /** What the assistant knows about the user (name, preferences, notes), added to the system prompt. */
+  userContext?: string;
   /** Replaces the whole default system prompt. */
   systemPrompt?: string;
   historyLimits?: HistoryLimits;
@@ -154,9 +154,7 @@ export class Assistant {
       `You are ${name}, a helpful voice assistant. Answer in one to three short spoken sentences, without markdown.`,
       `The current time is ${now.toString()}.`,
     ];
-    const user = this.parts.user;
-    if (user?.name) lines.push(`You are talking to ${user.name}.`);
-    if (user?.preferences?.length) lines.push(`Their preferences: ${user.preferences.join("; ")}.`);
+    if (this.parts.userContext) lines.push(this.parts.userContext);
     return lines.join("\n");
   }
 

@@ -3,9 +3,11 @@ import { readFileSync } from "node:fs";
 
 import { Command, CommanderError } from "commander";
 
+import { registerBench } from "./commands/bench.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDevices } from "./commands/devices.js";
 import { registerDoctor } from "./commands/doctor.js";
+import { registerHistory } from "./commands/history.js";
 import { registerListen } from "./commands/listen.js";
 import { registerModels } from "./commands/models.js";
 import { registerTranscribe } from "./commands/transcribe.js";
@@ -25,8 +27,10 @@ registerListen(program);
 registerTranscribe(program);
 registerDevices(program);
 registerModels(program);
+registerBench(program);
 registerConfig(program);
 registerDoctor(program);
+registerHistory(program);
 
 try {
   await program.parseAsync(process.argv);

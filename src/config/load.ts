@@ -1,3 +1,6 @@
+import { homedir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+
 import { z } from "zod";
 
 import { RexError } from "../errors.js";
@@ -14,6 +17,17 @@ const asBoolean: Converter = (value) => {
   return value;
 };
 const asString: Converter = (value) => value;
+const asCommaList: Converter = (value) => value.split(",").map((item) => item.trim()).filter(Boolean);
+const asPathList: Converter = (value) => value.split(delimiter).filter(Boolean);
+
+/** Settings whose values are never shown in messages or `rex config show`. */
+export const SECRET_SETTINGS = ["llm.apiKey", "plugins.webSearch.braveApiKey", "plugins.webSearch.serpapiApiKey"];
+
+/** Default folder for memory and transcripts: XDG_DATA_HOME or ~/.local/share, then rex. */
+function dataDir(env: NodeJS.ProcessEnv): string {
+  const dataHome = env.XDG_DATA_HOME ? env.XDG_DATA_HOME : join(env.HOME ?? homedir(), ".local", "share");
+  return resolve(dataHome, "rex");
+}
 
 /** Environment variables and the setting each one sets, as a dotted path. */
 export const ENVIRONMENT_SETTINGS: ReadonlyArray<[variable: string, path: string, convert: Converter]> = [
@@ -41,6 +55,16 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<[variable: string, path: string
   ["REX_LLM_TIMEOUT_MS", "llm.timeoutMs", asNumber],
   ["REX_TTS_VOICE", "tts.voice", asString],
   ["REX_TTS_RATE", "tts.rate", asNumber],
+  ["REX_ACTIVE_USER", "activeUser", asString],
+  ["REX_DATA_DIR", "dataDir", asString],
+  ["REX_PLUGINS", "plugins.enabled", asBoolean],
+  ["REX_PLUGIN_DIRS", "plugins.dirs", asPathList],
+  ["REX_PLUGIN_TIMEOUT_MS", "plugins.timeoutMs", asNumber],
+  ["REX_PLUGIN_RATE_LIMIT", "plugins.maxCallsPerMinute", asNumber],
+  ["REX_PLUGIN_MAX_OUTPUT_CHARS", "plugins.maxOutputChars", asNumber],
+  ["REX_SEARCH_PROVIDERS", "plugins.webSearch.providers", asCommaList],
+  ["BRAVE_API_KEY", "plugins.webSearch.braveApiKey", asString],
+  ["SERPAPI_API_KEY", "plugins.webSearch.serpapiApiKey", asString],
   ["REX_LOG_LEVEL", "logLevel", asString],
   ["REX_LOG_FILE", "logFile", asString],
 ];
@@ -82,7 +106,7 @@ function describeIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>, 
   for (const key of issue.path) value = (value as Record<PropertyKey, unknown> | undefined)?.[key as PropertyKey];
   // Show what the user typed: an environment value that failed conversion is NaN, not "fast".
   if (variable && typeof value === "number" && Number.isNaN(value)) value = env[variable];
-  const shown = path === "llm.apiKey" ? "(hidden)" : JSON.stringify(value);
+  const shown = SECRET_SETTINGS.includes(path) ? "(hidden)" : JSON.stringify(value);
   return `${path}${variable ? ` (${variable})` : ""} = ${shown}: ${issue.message}`;
 }
 
@@ -110,7 +134,7 @@ export function loadSettings(
   const file = options.configFile ?? readConfigFile(filePath);
   rejectUnknownKeys(file, filePath);
 
-  const layers = [{ modelsDir: modelsDir(effectiveEnv) }, file, fromEnvironment(effectiveEnv), overrides as Record<string, unknown>];
+  const layers = [{ modelsDir: modelsDir(effectiveEnv), dataDir: dataDir(effectiveEnv) }, file, fromEnvironment(effectiveEnv), overrides as Record<string, unknown>];
   const input = layers.reduce((merged, layer) => mergeInto(merged, layer), {} as Record<string, unknown>);
   const result = settingsSchema.safeParse(input);
   if (!result.success) {

@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 
 import { DEFAULT_MODEL, DEFAULT_VAD_MODEL } from "../models/catalog.js";
+import { pluginSettingsSchema } from "../plugins/settings.js";
 
 const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
@@ -54,6 +55,11 @@ export const settingsSchema = z.object({
       rate: z.number().int().min(80).max(500).default(175),
     })
     .prefault({}),
+  plugins: pluginSettingsSchema,
+  /** Profile used for memory and transcripts: a profile folder name or one of its aliases. */
+  activeUser: z.string().min(1).default("default"),
+  /** Folder for Memory/ and transcripts/; default under the user's data folder. */
+  dataDir: z.string().min(1),
   logLevel: z.enum(logLevels).default("info"),
   logFile: z.string().optional(),
 });

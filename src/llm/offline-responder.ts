@@ -1,4 +1,9 @@
+import { getLogger } from "../log.js";
+import { matchIntent } from "../plugins/intents.js";
+import type { PluginRegistry } from "../plugins/registry.js";
 import type { ChatMessage, ReplyOptions, Responder } from "./types.js";
+
+const log = getLogger("llm");
 
 /** Settings for {@link OfflineResponder}. Each has a default, and tests set them to get fixed output. */
 export interface OfflineResponderOptions {
@@ -8,6 +13,8 @@ export interface OfflineResponderOptions {
   locale?: string;
   /** IANA time zone such as "Europe/Berlin"; default the system's time zone. */
   timeZone?: string;
+  /** Plugins reachable by simple intent rules, such as "search for ..." for web_search. */
+  plugins?: PluginRegistry;
 }
 
 const CAPABILITIES = 'I can tell you the time or the date, and repeat words that follow "say" or "repeat after me".';
@@ -31,9 +38,11 @@ export class OfflineResponder implements Responder {
   readonly #now: () => Date;
   readonly #timeFormat: Intl.DateTimeFormat;
   readonly #dateFormat: Intl.DateTimeFormat;
+  readonly #plugins: PluginRegistry | undefined;
 
   constructor(options: OfflineResponderOptions = {}) {
     this.#now = options.now ?? (() => new Date());
+    this.#plugins = options.plugins;
     const locale = options.locale ?? "en-US";
     const timeZone = options.timeZone;
     this.#timeFormat = new Intl.DateTimeFormat(locale, { hour: "numeric", minute: "2-digit", timeZone });
@@ -48,12 +57,12 @@ export class OfflineResponder implements Responder {
 
   async reply(messages: ChatMessage[], options: ReplyOptions = {}): Promise<string> {
     options.signal?.throwIfAborted();
-    const text = this.#answer(lastUserMessage(messages));
+    const text = await this.#answer(lastUserMessage(messages), options.signal);
     options.onDelta?.(text);
     return text;
   }
 
-  #answer(request: string): string {
+  async #answer(request: string, signal?: AbortSignal): Promise<string> {
     const echoed = extractEchoWords(request);
     if (echoed) return echoed;
 
@@ -61,9 +70,25 @@ export class OfflineResponder implements Responder {
     // Some ICU versions write a narrow no-break space (U+202F) before "PM", so all whitespace is made plain.
     if (TIME_PATTERN.test(normalized)) return `It is ${this.#timeFormat.format(this.#now()).replace(/\s/gu, " ")}.`;
     if (DATE_PATTERN.test(normalized)) return `Today is ${this.#dateFormat.format(this.#now())}.`;
+    const fromPlugin = await this.#callPlugin(normalized, signal);
+    if (fromPlugin) return fromPlugin;
     if (HELP_PATTERN.test(normalized)) return `I'm running offline. ${CAPABILITIES} ${CONFIGURE_LLM}`;
     if (GREETING_PATTERN.test(normalized)) return `Hello! ${CAPABILITIES}`;
     return `Sorry, I can't answer that offline. ${CAPABILITIES} ${CONFIGURE_LLM}`;
+  }
+
+  /** Answers through a plugin when a simple intent rule matches ("search for ...", "time in ..."). */
+  async #callPlugin(request: string, signal?: AbortSignal): Promise<string | undefined> {
+    if (!this.#plugins) return undefined;
+    const intent = matchIntent(request, this.#plugins);
+    if (!intent) return undefined;
+    try {
+      return await this.#plugins.call(intent.plugin, intent.args, { signal });
+    } catch (error) {
+      signal?.throwIfAborted();
+      log.warn({ plugin: intent.plugin, err: (error as Error).message }, "plugin call failed");
+      return `Sorry, the ${intent.plugin.replace(/_/g, " ")} tool failed.`;
+    }
   }
 }
 

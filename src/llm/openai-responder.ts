@@ -1,9 +1,15 @@
 import { OpenAI, APIConnectionError, APIConnectionTimeoutError, APIError, type ClientOptions } from "openai";
-import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import type {
+  ChatCompletionChunk,
+  ChatCompletionMessageFunctionToolCall,
+  ChatCompletionMessageParam,
+} from "openai/resources/chat/completions";
 import type { Stream } from "openai/core/streaming";
 
 import { RexError } from "../errors.js";
 import { getLogger } from "../log.js";
+import type { PluginRegistry } from "../plugins/registry.js";
+import { runToolCalls, toolDefinitions } from "../plugins/tool-calls.js";
 import type { ChatMessage, ReplyOptions, Responder } from "./types.js";
 
 const log = getLogger("llm");
@@ -21,6 +27,17 @@ export interface OpenAIResponderOptions {
   timeoutMs?: number;
   /** Retries after a connection failure, a timeout, or HTTP 408, 409, 429 or 5xx; default 2. */
   maxRetries?: number;
+  /** Plugins the model may call through the tools interface. */
+  plugins?: PluginRegistry;
+}
+
+/** Rounds of tool calls in one reply before the model must answer in text. */
+const MAX_TOOL_ROUNDS = 3;
+
+/** What one streamed completion contained. */
+interface Completion {
+  text: string;
+  toolCalls: ChatCompletionMessageFunctionToolCall[];
 }
 
 /** Wraps an error thrown by the caller's `onDelta`, so that it is rethrown unchanged instead of as LLM_FAILED. */
@@ -34,6 +51,7 @@ export class OpenAIResponder implements Responder {
   readonly maxRetries: number;
   readonly #apiKey: string;
   readonly #client: OpenAI;
+  readonly #plugins: PluginRegistry | undefined;
 
   constructor(options: OpenAIResponderOptions) {
     this.baseUrl = requireText(options.baseUrl, "baseUrl");
@@ -42,6 +60,7 @@ export class OpenAIResponder implements Responder {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxRetries = options.maxRetries ?? 2;
     validateLimits(this.timeoutMs, this.maxRetries);
+    this.#plugins = options.plugins;
     this.#client = new OpenAI({
       baseURL: this.baseUrl,
       apiKey: this.#apiKey,
@@ -55,16 +74,43 @@ export class OpenAIResponder implements Responder {
     });
   }
 
+  /**
+   * Streams a reply. When the model asks for tools, the plugins run (in worker threads, with
+   * their limits) and their output goes back as tool messages, for at most three rounds. Tool
+   * messages stay inside this call; the caller's history sees only the final text.
+   */
   async reply(messages: ChatMessage[], options: ReplyOptions = {}): Promise<string> {
-    const { signal, onDelta } = options;
+    const { signal } = options;
     signal?.throwIfAborted();
+    const conversation: ChatCompletionMessageParam[] = [...messages];
+    for (let round = 0; ; round++) {
+      const offerTools = this.#plugins !== undefined && this.#plugins.plugins.length > 0 && round < MAX_TOOL_ROUNDS;
+      const completion = await this.#complete(conversation, offerTools, options);
+      if (completion.toolCalls.length === 0 || !offerTools) return this.#finalText(completion.text);
+      log.info({ tools: completion.toolCalls.map((call) => call.function.name), round }, "model requested tools");
+      conversation.push({ role: "assistant", content: completion.text || null, tool_calls: completion.toolCalls });
+      conversation.push(...(await runToolCalls(this.#plugins!, completion.toolCalls, { signal })));
+    }
+  }
+
+  #finalText(text: string): string {
+    if (text.trim() === "") {
+      throw this.#failure("returned an empty reply", { advice: "Check that REX_LLM_MODEL names a chat model" });
+    }
+    return text;
+  }
+
+  /** Runs one streamed request and collects its text and tool calls. */
+  async #complete(messages: ChatCompletionMessageParam[], offerTools: boolean, options: ReplyOptions): Promise<Completion> {
+    const { signal, onDelta } = options;
     const stall = new AbortController();
     const requestSignal = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
-    let text: string;
+    let completion: Completion;
     try {
-      const body = { model: this.model, messages, stream: true } as const;
+      const tools = offerTools ? { tools: toolDefinitions(this.#plugins!) } : {};
+      const body = { model: this.model, messages, stream: true, ...tools } as const;
       const stream = await this.#client.chat.completions.create(body, { signal: requestSignal });
-      text = await this.#collectDeltas(stream, stall, onDelta);
+      completion = await this.#collectDeltas(stream, stall, onDelta);
     } catch (error) {
       if (error instanceof DeltaCallbackError) throw error.cause;
       signal?.throwIfAborted();
@@ -73,10 +119,7 @@ export class OpenAIResponder implements Responder {
     // The stream ends without an error when its signal aborts, so the reason is checked here.
     signal?.throwIfAborted();
     if (stall.signal.aborted) throw this.#failure(`timed out after ${this.timeoutMs} ms without a streamed chunk`);
-    if (text.trim() === "") {
-      throw this.#failure("returned an empty reply", { advice: "Check that REX_LLM_MODEL names a chat model" });
-    }
-    return text;
+    return completion;
   }
 
   /** Concatenates the streamed deltas, aborting `stall` when no chunk arrives within the timeout. */
@@ -84,14 +127,16 @@ export class OpenAIResponder implements Responder {
     stream: Stream<ChatCompletionChunk>,
     stall: AbortController,
     onDelta: ((text: string) => void) | undefined,
-  ): Promise<string> {
+  ): Promise<Completion> {
     const armStallTimer = () => setTimeout(() => stall.abort(), this.timeoutMs);
     let timer = armStallTimer();
     let text = "";
+    const toolCalls: ChatCompletionMessageFunctionToolCall[] = [];
     try {
       for await (const chunk of stream) {
         clearTimeout(timer);
         timer = armStallTimer();
+        for (const part of chunk.choices[0]?.delta?.tool_calls ?? []) mergeToolCallDelta(toolCalls, part);
         const delta = chunk.choices[0]?.delta?.content;
         if (!delta) continue;
         text += delta;
@@ -104,7 +149,7 @@ export class OpenAIResponder implements Responder {
     } finally {
       clearTimeout(timer);
     }
-    return text;
+    return { text, toolCalls };
   }
 
   #toRexError(error: unknown): RexError {
@@ -132,6 +177,17 @@ export class OpenAIResponder implements Responder {
     const message = `LLM request to ${this.baseUrl} (model "${this.model}") ${problem}. ${advice}.`;
     return new RexError("LLM_FAILED", redact(message, this.#apiKey), { cause: options.cause });
   }
+}
+
+/** Adds one streamed piece of a tool call: the first piece of an index carries its id and name. */
+function mergeToolCallDelta(
+  calls: ChatCompletionMessageFunctionToolCall[],
+  part: ChatCompletionChunk.Choice.Delta.ToolCall,
+): void {
+  const call = (calls[part.index] ??= { id: "", type: "function", function: { name: "", arguments: "" } });
+  if (part.id) call.id = part.id;
+  if (part.function?.name) call.function.name += part.function.name;
+  if (part.function?.arguments) call.function.arguments += part.function.arguments;
 }
 
 /** Log adapter from the openai client to pino. The client logs every response at info, so only retries stay at info. */

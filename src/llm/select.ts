@@ -1,3 +1,4 @@
+import type { PluginRegistry } from "../plugins/registry.js";
 import { OfflineResponder } from "./offline-responder.js";
 import { OpenAIResponder } from "./openai-responder.js";
 import type { Responder } from "./types.js";
@@ -9,6 +10,8 @@ export interface ResponderSettings {
   /** Default "gpt-4o-mini". */
   model?: string;
   timeoutMs?: number;
+  /** Plugins for tool calls (OpenAI-compatible servers) or intent rules (offline). */
+  plugins?: PluginRegistry;
 }
 
 /** The model used when a server is configured without one. */
@@ -23,13 +26,14 @@ const OPENAI_API_URL = "https://api.openai.com/v1";
 export function createResponder(settings: ResponderSettings = {}): Responder {
   const baseUrl = nonEmpty(settings.baseUrl);
   const apiKey = nonEmpty(settings.apiKey);
-  if (baseUrl === undefined && apiKey === undefined) return new OfflineResponder();
+  if (baseUrl === undefined && apiKey === undefined) return new OfflineResponder({ plugins: settings.plugins });
   return new OpenAIResponder({
     baseUrl: baseUrl ?? OPENAI_API_URL,
     // Local servers such as llama.cpp and Ollama ignore the key, but the client requires one.
     apiKey: apiKey ?? "not-needed",
     model: nonEmpty(settings.model) ?? DEFAULT_LLM_MODEL,
     timeoutMs: settings.timeoutMs,
+    plugins: settings.plugins,
   });
 }
 

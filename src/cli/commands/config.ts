@@ -1,12 +1,11 @@
 import type { Command } from "commander";
 
 import { configFilePath, readConfigFile, writeConfigFile } from "../../config/files.js";
-import { ENVIRONMENT_SETTINGS, loadSettings } from "../../config/load.js";
+import { ENVIRONMENT_SETTINGS, loadSettings, SECRET_SETTINGS } from "../../config/load.js";
 import type { Settings } from "../../config/schema.js";
 import { RexError } from "../../errors.js";
 import { runAction, setUpLogging } from "../run.js";
 
-const SECRET_PATHS = new Set(["llm.apiKey"]);
 
 export function registerConfig(program: Command): void {
   const config = program.command("config").description("show and change settings");
@@ -26,7 +25,7 @@ export function registerConfig(program: Command): void {
 
 function masked(settings: Settings): Record<string, unknown> {
   const copy = structuredClone(settings) as Record<string, unknown>;
-  for (const path of SECRET_PATHS) {
+  for (const path of SECRET_SETTINGS) {
     const keys = path.split(".");
     const parent = keys.slice(0, -1).reduce((node, key) => node?.[key] as Record<string, unknown>, copy);
     const last = keys[keys.length - 1];

@@ -8,6 +8,9 @@ import { loadSettings } from "../../config/load.js";
 import type { Settings } from "../../config/schema.js";
 import { RexError } from "../../errors.js";
 import { createResponder } from "../../llm/select.js";
+import { openMemory } from "../../memory/memory.js";
+import { loadPlugins } from "../../plugins/load.js";
+import { pluginLoadArguments } from "../../plugins/settings.js";
 import { getLogger } from "../../log.js";
 import { Transcriber } from "../../speech/transcriber.js";
 import { EspeakSynthesizer } from "../../tts/espeak.js";
@@ -64,6 +67,9 @@ async function listen(flags: ListenFlags): Promise<number> {
       });
       if (!turn) continue;
       process.stdout.write(`you: ${turn.transcript}\nrex: ${turn.interrupted ? `${turn.spoken} (interrupted)` : turn.reply}\n`);
+      await assistant.memory
+        .recordTurn({ transcript: turn.transcript, reply: turn.interrupted ? turn.spoken : turn.reply, timings: definedTimings(turn) })
+        .catch((error: unknown) => log.error({ err: (error as Error).message }, "cannot write the transcript"));
       log.debug({ timings: turn.timings }, "turn finished");
       if (flags.once) break;
     } while (!stop.signal.aborted);
@@ -78,6 +84,11 @@ async function listen(flags: ListenFlags): Promise<number> {
 }
 
 async function createAssistant(settings: Settings, explicitModel: boolean) {
+  const memory = await openMemory({ root: settings.dataDir, user: settings.activeUser });
+  const { dirs, options } = pluginLoadArguments(settings.plugins);
+  const plugins = await loadPlugins(dirs, options);
+  for (const error of plugins.loadErrors) getLogger("plugins").warn({ err: error.message }, "plugin skipped");
+
   const transcriber = await Transcriber.load(resolveWhisperModel(settings, explicitModel), {
     threads: settings.threads,
     useGpu: settings.useGpu,
@@ -90,21 +101,24 @@ async function createAssistant(settings: Settings, explicitModel: boolean) {
     maxUtteranceSeconds: settings.maxUtteranceSeconds,
   });
   const capture = new ReconnectingCapture({ device: settings.inputDevice });
+  const voice = { voice: memory.profile.voice?.voice ?? settings.tts.voice, rate: memory.profile.voice?.rate ?? settings.tts.rate };
   const assistant = new Assistant({
     capture,
     endpointer,
     transcriber,
-    responder: createResponder(settings.llm),
+    responder: createResponder({ ...settings.llm, plugins }),
     synthesizer: new EspeakSynthesizer(),
     outputDevice: settings.outputDevice,
     language: settings.language,
-    voice: { voice: settings.tts.voice, rate: settings.tts.rate },
+    voice,
+    userContext: await memory.promptContext(),
     acknowledgementTone: settings.acknowledgementTone,
     fitAudioContext: settings.fitAudioContext,
     bargeIn: settings.bargeIn,
     historyLimits: { maxTurns: settings.historyTurns, maxTokens: settings.historyTokens },
   });
   return Object.assign(assistant, {
+    memory,
     close() {
       capture.close();
       transcriber.free();
@@ -128,4 +142,9 @@ async function withTimeout<T>(promise: Promise<T>, seconds: number, enabled?: bo
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The stage times that were reached, as numbers only (a turn without audio has no firstAudio). */
+function definedTimings(turn: { timings: object }): Record<string, number> {
+  return Object.fromEntries(Object.entries(turn.timings).filter(([, value]) => typeof value === "number"));
 }
