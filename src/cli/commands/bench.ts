@@ -143,12 +143,12 @@ async function bench(flags: BenchFlags): Promise<number> {
   return 0;
 }
 
-/** A model's name in the report: the catalog name, or the file name of a path without "ggml-" and ".bin". */
+/** Returns a model's name for the report: the catalog name, or a path's file name without "ggml-" and ".bin". */
 function modelLabel(model: string): string {
   return basename(model).replace(/^ggml-/, "").replace(/\.bin$/, "");
 }
 
-/** The command line as a user would type it, for the report. */
+/** Returns the command line as a user would type it, for the report. */
 function commandLine(): string {
   const quote = (arg: string) => (/^[\w./,=:@+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`);
   return ["rex", ...process.argv.slice(2).map(quote)].join(" ");
