@@ -11,7 +11,9 @@ export { settingsSchema, type Settings, type SettingsInput } from "./config/sche
 export { decodeAudioFile, SAMPLE_RATE, type DecodedAudio } from "./audio/decode.js";
 export { listDevices, resolveDevice, type DeviceInfo, type DeviceKind } from "./audio/devices.js";
 export { CaptureStream, DEFAULT_FRAME_SAMPLES, type CaptureOptions } from "./audio/capture-stream.js";
-export { PlaybackStream, type PlaybackOptions } from "./audio/playback-stream.js";
+export { PlaybackStream, type PlaybackOptions, type PlayResult } from "./audio/playback-stream.js";
+export { ReconnectingCapture, type FrameSource, type ReconnectingCaptureEvents } from "./audio/reconnecting-capture.js";
+export { synthesizeTone, ACKNOWLEDGEMENT_NOTES, type Note } from "./audio/tone.js";
 export { loadVad, type VadModel } from "./audio/vad.js";
 export { Endpointer, DEFAULT_ENDPOINTER_OPTIONS, type EndpointerOptions, type EndpointEvent } from "./audio/endpointer.js";
 
@@ -30,6 +32,13 @@ export { EspeakSynthesizer } from "./tts/espeak.js";
 export type { Synthesizer, SynthesisOptions, SynthesizedAudio } from "./tts/types.js";
 
 export { Assistant, type AssistantParts, type TurnResult, type TurnTimings } from "./assistant/assistant.js";
+export { ConversationHistory, type HistoryLimits } from "./assistant/history.js";
+export { SentenceSplitter } from "./assistant/sentences.js";
+export { SpeechQueue, type SpokenReply } from "./assistant/speech-queue.js";
+
+export * from "./plugins/index.js";
+export * from "./memory/index.js";
+export { runChecks, type CheckResult } from "./doctor/checks.js";
 
 import { native } from "./native/binding.js";
 

@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { isRexError, RexError } from "../errors.js";
@@ -18,16 +19,26 @@ export interface FrameSource {
   close(): void;
 }
 
+/** Events of a {@link ReconnectingCapture}. */
+export interface ReconnectingCaptureEvents {
+  /** The device failed; `error` is a RexError such as AUDIO_DEVICE_LOST. A reopen follows after `retryMs`. */
+  deviceError: [error: RexError, retryMs: number];
+  /** The device was opened again after an error. */
+  deviceRestored: [];
+}
+
 /**
  * A capture stream that reopens its device when it is lost (unplugged, audio server restarted),
- * waiting 0.5 s, 1 s, 2 s and so on up to 10 s between attempts, and logs each step.
+ * waiting 0.5 s, 1 s, 2 s and so on up to 10 s between attempts. Each failure and recovery is
+ * logged and emitted as an event.
  */
-export class ReconnectingCapture implements FrameSource {
+export class ReconnectingCapture extends EventEmitter<ReconnectingCaptureEvents> implements FrameSource {
   private stream: CaptureStream | undefined;
   private closed = false;
 
   /** Opens the device once, so a wrong device name fails at start-up rather than in a retry loop. */
   constructor(private readonly options: CaptureOptions = {}) {
+    super();
     this.stream = CaptureStream.open(options);
   }
 
@@ -38,6 +49,7 @@ export class ReconnectingCapture implements FrameSource {
         if (!this.stream) {
           this.stream = CaptureStream.open(this.options);
           log.info("capture device reopened");
+          this.emit("deviceRestored");
         }
         for await (const frame of this.stream.frames(frameSamples, signal)) {
           delayMs = FIRST_RETRY_MS;
@@ -49,6 +61,7 @@ export class ReconnectingCapture implements FrameSource {
         this.stream?.close();
         this.stream = undefined;
         log.warn({ err: (error as RexError).message, retryMs: delayMs }, "capture device unavailable; reopening");
+        this.emit("deviceError", error as RexError, delayMs);
         await sleep(delayMs, undefined, { signal }).catch(() => undefined);
         delayMs = Math.min(delayMs * 2, MAX_RETRY_MS);
       }
