@@ -30,7 +30,10 @@ export type RexErrorCode =
   | "TRANSCRIBE_FAILED"
   | "TTS_FAILED"
   | "VAD_FAILED"
-  | "VAD_LOAD_FAILED";
+  | "VAD_LOAD_FAILED"
+  | "WAKE_FAILED"
+  | "WAKE_MODEL_LOAD_FAILED"
+  | "WAKE_MODEL_NOT_FOUND";
 
 /**
  * The error rex raises for engine, audio and config failures. Bad arguments raise TypeError or
