@@ -9,6 +9,8 @@ namespace {
 
 constexpr uint32_t kOutputRate = 16000;
 constexpr size_t kChunkFrames = 2048;  // device frames handled per callback step
+// How long close() waits for the backend to release a device before giving up on it.
+constexpr int kCloseTimeoutMs = 1000;
 
 }  // namespace
 
@@ -31,7 +33,9 @@ Capture::Capture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Capture>(inf
   config.capture.format = ma_format_f32;
   config.capture.channels = 0;  // the device's own count
   config.sampleRate = 0;        // the device's own rate
-  config.periodSizeInMilliseconds = 10;
+  // 20 ms periods: with 10 ms ones, PulseAudio's 30 ms record queue overflowed on a busy machine.
+  config.periodSizeInMilliseconds = 20;
+  config.periods = 4;
   config.dataCallback = OnData;
   config.notificationCallback = OnNotification;
   config.pUserData = this;
@@ -138,9 +142,15 @@ Napi::Value Capture::Close(const Napi::CallbackInfo& info) {
 
 void Capture::CloseDevice() {
   if (!deviceOpen_) return;
-  stopRequested_.store(true);
-  ma_device_uninit(&device_);
   deviceOpen_ = false;
+  stopRequested_.store(true);
+  if (!UninitDeviceWithin(&device_, kCloseTimeoutMs)) {
+    // The backend hangs, as PulseAudio's client does once its server has died. The helper thread
+    // still uses this object, so it is kept from garbage collection for good (a small leak).
+    Ref();
+    context_.release();
+    return;
+  }
   context_.reset();
 }
 

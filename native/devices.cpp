@@ -1,8 +1,11 @@
 #include "devices.h"
 
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
+#include <future>
 #include <mutex>
+#include <thread>
 
 #if defined(__linux__)
 #include <dlfcn.h>
@@ -88,6 +91,16 @@ DeviceSelection ParseDeviceSelection(Napi::Env env, Napi::Value value) {
     throw Napi::RangeError::New(env, "bufferSeconds must be between 0.1 and 600");
   }
   return selection;
+}
+
+bool UninitDeviceWithin(ma_device* device, int timeoutMs) {
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> finished = done->get_future();
+  std::thread([device, done] {
+    ma_device_uninit(device);
+    done->set_value();
+  }).detach();
+  return finished.wait_for(std::chrono::milliseconds(timeoutMs)) == std::future_status::ready;
 }
 
 std::string OpenFailureMessage(const std::string& kind, const std::string& deviceName, ma_result result) {

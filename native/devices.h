@@ -18,6 +18,11 @@ struct DeviceSelection {
 
 DeviceSelection ParseDeviceSelection(Napi::Env env, Napi::Value value);
 
+// Uninitialises `device` on a helper thread and waits at most `timeoutMs`. Returns false when the
+// backend did not answer in time (its server died, for example); the helper thread then still
+// uses the device, so the caller must keep it, and its context, alive for good.
+bool UninitDeviceWithin(ma_device* device, int timeoutMs);
+
 // Message for a device that could not be opened: which one, why, and what to try.
 std::string OpenFailureMessage(const std::string& kind, const std::string& deviceName, ma_result result);
 

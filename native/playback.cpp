@@ -5,6 +5,12 @@
 #include "worker_base.h"
 
 namespace rex {
+namespace {
+
+// How long close() waits for the backend to release a device before giving up on it.
+constexpr int kCloseTimeoutMs = 1000;
+
+}  // namespace
 
 Napi::Function Playback::Define(Napi::Env env) {
   return DefineClass(env, "Playback",
@@ -33,7 +39,10 @@ Playback::Playback(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Playback>(
   config.playback.format = ma_format_f32;
   config.playback.channels = 1;
   config.sampleRate = sampleRate_;
-  config.periodSizeInMilliseconds = 10;
+  // Two 20 ms periods: 10 ms ones underran under load on PulseAudio, and a 40 ms buffer still
+  // lets clear() silence the device within about 40 ms.
+  config.periodSizeInMilliseconds = 20;
+  config.periods = 2;
   config.dataCallback = OnData;
   config.pUserData = this;
   ma_result result = ma_device_init(context_.get(), &config, &device_);
@@ -108,8 +117,14 @@ Napi::Value Playback::Close(const Napi::CallbackInfo& info) {
 
 void Playback::CloseDevice() {
   if (!deviceOpen_) return;
-  ma_device_uninit(&device_);
   deviceOpen_ = false;
+  if (!UninitDeviceWithin(&device_, kCloseTimeoutMs)) {
+    // The backend hangs, as PulseAudio's client does once its server has died. The helper thread
+    // still uses this object, so it is kept from garbage collection for good (a small leak).
+    Ref();
+    context_.release();
+    return;
+  }
   context_.reset();
 }
 

@@ -48,8 +48,27 @@ export function configureLogger(options: LoggerOptions = {}): Logger {
   return root;
 }
 
-/** Returns a child logger for one module, creating a default root logger on first use. */
+/**
+ * Returns the logger of one module. Modules call this at import time, before the CLI has read
+ * the log level, so the returned object forwards each call to a child of the current root
+ * logger: configureLogger() later changes what every module's logger writes.
+ */
 export function getLogger(module: string): Logger {
-  root ??= configureLogger({ level: "info", pretty: false });
-  return root.child({ module });
+  let child: Logger | undefined;
+  let childOf: Logger | undefined;
+  const current = (): Logger => {
+    root ??= configureLogger({ level: "info", pretty: false });
+    if (childOf !== root) {
+      child = root.child({ module });
+      childOf = root;
+    }
+    return child!;
+  };
+  return new Proxy({} as Logger, {
+    get(_target, property) {
+      const logger = current();
+      const value = Reflect.get(logger, property, logger);
+      return typeof value === "function" ? value.bind(logger) : value;
+    },
+  });
 }

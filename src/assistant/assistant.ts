@@ -78,6 +78,8 @@ export class Assistant {
   /** Waits for the next utterance; rejects with ABORTED when the signal fires first. */
   async listen(signal?: AbortSignal): Promise<Float32Array> {
     if (this.parts.acknowledgementTone && !this.bargedIn) await this.playCue(synthesizeTone(), SAMPLE_RATE, signal);
+    // Audio captured while the chime played was dropped, so only speech from here on counts.
+    if (!this.bargedIn) log.info("waiting for speech");
     this.bargedIn = false;
     for await (const frame of this.parts.capture.frames(512, signal)) {
       for (const event of await this.parts.endpointer.push(frame)) {

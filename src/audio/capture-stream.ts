@@ -12,7 +12,7 @@ const log = getLogger("capture");
 export const DEFAULT_FRAME_SAMPLES = 512;
 const POLL_INTERVAL_MS = 10;
 /** A running device that delivers nothing for this long is treated as lost. */
-const STALL_TIMEOUT_MS = 2000;
+const STALL_TIMEOUT_MS = 5000;
 
 export interface CaptureOptions {
   /** Device index, backend id, name or part of a name; the default device when unset. */
@@ -98,7 +98,7 @@ export class CaptureStream {
     if (stats.stoppedUnexpectedly || stalled) {
       throw new RexError(
         "AUDIO_DEVICE_LOST",
-        `capture device '${stats.deviceName}' ${stats.stoppedUnexpectedly ? "stopped" : "delivered no audio for 2 s"}: ` +
+        `capture device '${stats.deviceName}' ${stats.stoppedUnexpectedly ? "stopped" : "delivered no audio for 5 s"}: ` +
           "check that it is still connected and the audio server is running",
       );
     }
