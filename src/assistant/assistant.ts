@@ -28,7 +28,7 @@ export interface AssistantParts {
   voice?: { voice?: string; rate?: number };
   /** The assistant's name, used in the system prompt. */
   assistantName?: string;
-  /** What the assistant knows about the user (name, preferences, notes), added to the system prompt. */
+  /** Facts about the user (name, preferences, notes), added to the system prompt. */
   userContext?: string;
   /** Replaces the whole default system prompt. */
   systemPrompt?: string;
@@ -59,7 +59,7 @@ export interface TurnResult {
   transcript: string;
   /** The full reply text from the responder. */
   reply: string;
-  /** What was actually spoken: shorter than `reply` when the user interrupted. */
+  /** Words actually spoken, shorter than `reply` when the user interrupted. */
   spoken: string;
   interrupted: boolean;
   timings: TurnTimings;
@@ -188,7 +188,7 @@ export class Assistant {
     };
   }
 
-  /** The microphone heard the assistant, so that audio is dropped: it is not the user's next turn. */
+  /** Drops audio captured while the assistant spoke, because it is not the user's next turn. */
   private afterSpeaking(): void {
     if (this.parts.bargeIn) return;
     this.parts.capture.discardBuffered();

@@ -13,7 +13,7 @@ export interface SpeechQueueOptions {
   signal?: AbortSignal;
 }
 
-/** What a reply became once spoken: the words that were played, and whether it was cut off. */
+/** Outcome of speaking a reply: the words played, and whether it was cut off. */
 export interface SpokenReply {
   spokenText: string;
   interrupted: boolean;
@@ -96,7 +96,7 @@ export class SpeechQueue {
   }
 }
 
-/** The leading words of `text` in proportion to the fraction of its audio that was played. */
+/** Returns the leading words of `text` in proportion to the fraction of its audio played. */
 function wordsPlayed(text: string, fraction: number): string {
   const words = text.split(/\s+/).filter(Boolean);
   return words.slice(0, Math.floor(words.length * Math.min(1, Math.max(0, fraction)))).join(" ");

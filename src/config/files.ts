@@ -4,7 +4,7 @@ import { parseEnv } from "node:util";
 
 import { RexError } from "../errors.js";
 
-/** The config file: REX_CONFIG, or rex.config.json in the working folder. */
+/** Returns the config file path: REX_CONFIG, or rex.config.json in the working folder. */
 export function configFilePath(env: NodeJS.ProcessEnv, cwd: string): string {
   return env.REX_CONFIG ? resolve(cwd, env.REX_CONFIG) : join(cwd, "rex.config.json");
 }

@@ -37,7 +37,7 @@ async function checkAddon(): Promise<Omit<CheckResult, "name">> {
   return { ok: true, detail };
 }
 
-/** Resolves a model and compares its checksum with the published one when rex knows it. */
+/** Resolves a model and compares its checksum with the published one, when the catalog has it. */
 async function checkModel(nameOrPath: string, settings: Settings): Promise<Omit<CheckResult, "name">> {
   const path = resolveModelFile(nameOrPath, settings.modelsDir);
   const entry = MODEL_CATALOG.find((model) => model.file === basename(path));
@@ -93,7 +93,7 @@ async function checkLlm(settings: Settings, timeoutMs: number): Promise<Omit<Che
   }
 }
 
-/** Runs every check in order; each failure is reported, never thrown. */
+/** Runs every check in order. A failed check becomes a result with ok false instead of an exception. */
 export async function runChecks(settings: Settings, options: { llmTimeoutMs?: number } = {}): Promise<CheckResult[]> {
   return [
     await attempt("native addon", checkAddon),

@@ -77,7 +77,7 @@ export class OfflineResponder implements Responder {
     return `Sorry, I can't answer that offline. ${CAPABILITIES} ${CONFIGURE_LLM}`;
   }
 
-  /** Answers through a plugin when a simple intent rule matches ("search for ...", "time in ..."). */
+  /** Calls a plugin when a simple intent rule matches ("search for ...", "time in ..."). */
   async #callPlugin(request: string, signal?: AbortSignal): Promise<string | undefined> {
     if (!this.#plugins) return undefined;
     const intent = matchIntent(request, this.#plugins);

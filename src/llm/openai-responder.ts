@@ -34,7 +34,7 @@ export interface OpenAIResponderOptions {
 /** Rounds of tool calls in one reply before the model must answer in text. */
 const MAX_TOOL_ROUNDS = 3;
 
-/** What one streamed completion contained. */
+/** Text and tool calls of one streamed completion. */
 interface Completion {
   text: string;
   toolCalls: ChatCompletionMessageFunctionToolCall[];
@@ -75,7 +75,7 @@ export class OpenAIResponder implements Responder {
   }
 
   /**
-   * Streams a reply. When the model asks for tools, the plugins run (in worker threads, with
+   * Streams a reply. When the model requests tools, the plugins run (in worker threads, with
    * their limits) and their output goes back as tool messages, for at most three rounds. Tool
    * messages stay inside this call; the caller's history sees only the final text.
    */

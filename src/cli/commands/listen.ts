@@ -144,7 +144,7 @@ async function withTimeout<T>(promise: Promise<T>, seconds: number, enabled?: bo
   }
 }
 
-/** The stage times that were reached, as numbers only (a turn without audio has no firstAudio). */
+/** Returns the stage times that were reached (a turn without audio has no firstAudio). */
 function definedTimings(turn: { timings: object }): Record<string, number> {
   return Object.fromEntries(Object.entries(turn.timings).filter(([, value]) => typeof value === "number"));
 }

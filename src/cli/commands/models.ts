@@ -56,7 +56,7 @@ async function printPath(name: string): Promise<void> {
   process.stdout.write(`${resolveModelFile(name, settings.modelsDir)}\n`);
 }
 
-/** A one-line progress bar on standard error, redrawn at most every 100 ms. */
+/** Creates a one-line progress bar on standard error, redrawn at most every 100 ms. */
 function progressBar(label: string) {
   let lastDraw = 0;
   const draw = (progress: DownloadProgress) => {
