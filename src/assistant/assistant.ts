@@ -10,6 +10,7 @@ import type { ChatMessage, Responder } from "../llm/types.js";
 import { getLogger } from "../log.js";
 import type { Transcriber } from "../speech/transcriber.js";
 import type { Synthesizer } from "../tts/types.js";
+import type { WakeWordDetector } from "../wake/types.js";
 import { ConversationHistory, type HistoryLimits } from "./history.js";
 import { SentenceSplitter } from "./sentences.js";
 import { SpeechQueue } from "./speech-queue.js";
@@ -42,6 +43,8 @@ export interface AssistantParts {
    * microphone hears the reply itself, so use it with a headset.
    */
   bargeIn?: boolean;
+  /** Wake-word detector; when set, each turn waits for it before listening for the command. */
+  wakeWord?: WakeWordDetector;
   /** Clock for the system prompt; default: the system clock. */
   now?: () => Date;
 }
@@ -54,6 +57,9 @@ export interface TurnTimings {
   firstAudio?: number;
   done: number;
 }
+
+/** What the user said: the audio of an utterance, or text already recognised with the wake phrase. */
+export type Heard = { audio: Float32Array } | { text: string };
 
 export interface TurnResult {
   transcript: string;
@@ -75,8 +81,20 @@ export class Assistant {
     this.history = new ConversationHistory(parts.historyLimits);
   }
 
-  /** Waits for the next utterance; rejects with ABORTED when the signal fires first. */
-  async listen(signal?: AbortSignal): Promise<Float32Array> {
+  /**
+   * Waits for the wake word when one is configured, then for the user's command. A phrase wake
+   * word said in one breath with the command ("hey rex, what time is it") returns the command as
+   * text. Rejects with ABORTED when the signal fires first.
+   */
+  async listen(signal?: AbortSignal): Promise<Heard> {
+    if (this.parts.wakeWord && !this.bargedIn) {
+      const command = await this.waitForWakeWord(signal);
+      if (command) return { text: command };
+    }
+    return { audio: await this.listenForUtterance(signal) };
+  }
+
+  private async listenForUtterance(signal?: AbortSignal): Promise<Float32Array> {
     if (this.parts.acknowledgementTone && !this.bargedIn) await this.playCue(synthesizeTone(), SAMPLE_RATE, signal);
     // Audio captured while the chime played was dropped, so only speech from here on counts.
     if (!this.bargedIn) log.info("waiting for speech");
@@ -90,15 +108,27 @@ export class Assistant {
     throw new RexError("ABORTED", "listening stopped before any speech was heard");
   }
 
-  /** Runs one turn on an utterance. Returns undefined when it contained no words. */
-  async respond(utterance: Float32Array, signal?: AbortSignal): Promise<TurnResult | undefined> {
+  /** Feeds the microphone to the wake-word detector until it fires; returns a command said with it. */
+  private async waitForWakeWord(signal?: AbortSignal): Promise<string | undefined> {
+    const detector = this.parts.wakeWord!;
+    detector.reset();
+    log.info({ wakeWord: detector.phrases.join(", ") }, "waiting for the wake word");
+    for await (const frame of this.parts.capture.frames(512, signal)) {
+      const detections = await detector.process(frame);
+      if (detections.length === 0) continue;
+      const detection = detections[0];
+      log.info({ phrase: detection.phrase, score: Number(detection.score.toFixed(3)), command: detection.command }, "wake word");
+      this.parts.endpointer.reset();
+      return detection.command?.trim() || undefined;
+    }
+    throw new RexError("ABORTED", "listening stopped before the wake word was heard");
+  }
+
+  /** Runs one turn on what was heard. Returns undefined when it contained no words. */
+  async respond(heard: Heard | Float32Array, signal?: AbortSignal): Promise<TurnResult | undefined> {
     const endOfSpeech = performance.now();
     const since = (time = performance.now()) => Math.round(time - endOfSpeech);
-    const transcript = await this.parts.transcriber.transcribe(utterance, {
-      language: this.parts.language,
-      fitAudioContext: this.parts.fitAudioContext,
-      signal,
-    });
+    const transcript = await this.recognise(heard instanceof Float32Array ? { audio: heard } : heard, signal);
     const transcriptMs = since();
     if (transcript.text === "") {
       log.info("no words recognised; listening again");
@@ -132,6 +162,15 @@ export class Assistant {
     };
     log.debug({ timings, interrupted: spoken.interrupted }, "turn timings");
     return { transcript: transcript.text, reply, spoken: spoken.spokenText, interrupted: spoken.interrupted, timings };
+  }
+
+  private async recognise(heard: Heard, signal?: AbortSignal): Promise<{ text: string }> {
+    if ("text" in heard) return { text: heard.text };
+    return this.parts.transcriber.transcribe(heard.audio, {
+      language: this.parts.language,
+      fitAudioContext: this.parts.fitAudioContext,
+      signal,
+    });
   }
 
   private async ask(signal: AbortSignal | undefined, onDelta: (text: string) => void): Promise<string> {

@@ -46,6 +46,8 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<[variable: string, path: string
   ["REX_MAX_UTTERANCE_SECONDS", "maxUtteranceSeconds", asNumber],
   ["REX_LISTEN_TIMEOUT_SECONDS", "listenTimeoutSeconds", asNumber],
   ["REX_ACK_TONE", "acknowledgementTone", asBoolean],
+  ["REX_WAKE_WORD", "wakeWord", asString],
+  ["REX_WAKE_THRESHOLD", "wakeThreshold", asNumber],
   ["REX_BARGE_IN", "bargeIn", asBoolean],
   ["REX_HISTORY_TURNS", "historyTurns", asNumber],
   ["REX_HISTORY_TOKENS", "historyTokens", asNumber],

@@ -36,6 +36,13 @@ export const settingsSchema = z.object({
   /** Conversation history sent to the LLM: most recent exchanges, and an approximate token budget. */
   historyTurns: z.number().int().min(0).max(1000).default(10),
   historyTokens: z.number().int().min(100).max(1_000_000).default(2000),
+  /**
+   * Wake word: openWakeWord model names (hey_jarvis, alexa, hey_mycroft, ...; comma-separated for
+   * several) or any phrase such as "hey rex", spotted with whisper.
+   */
+  wakeWord: z.string().min(1).default("hey_jarvis"),
+  /** Minimum wake-word score in [0, 1]; the engine's own default when unset. */
+  wakeThreshold: z.number().min(0).max(1).optional(),
   /** Play a short chime when the assistant starts listening. */
   acknowledgementTone: z.boolean().default(true),
   /** How long to wait for speech to start before giving up a turn. */

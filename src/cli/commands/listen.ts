@@ -10,6 +10,7 @@ import { RexError } from "../../errors.js";
 import { createResponder } from "../../llm/select.js";
 import { openMemory } from "../../memory/memory.js";
 import { loadPlugins } from "../../plugins/load.js";
+import { createWakeWordDetector } from "../../wake/create.js";
 import { pluginLoadArguments } from "../../plugins/settings.js";
 import { getLogger } from "../../log.js";
 import { Transcriber } from "../../speech/transcriber.js";
@@ -20,6 +21,7 @@ import { resolveVadModel, resolveWhisperModel } from "../../models/resolve.js";
 interface ListenFlags {
   once?: boolean;
   wake: boolean;
+  wakeWord?: string;
   inputDevice?: string;
   outputDevice?: string;
   model?: string;
@@ -31,7 +33,8 @@ export function registerListen(program: Command): void {
     .command("listen")
     .description("run the assistant: listen, transcribe, reply and speak")
     .option("--once", "exit after one turn")
-    .option("--no-wake", "start listening at once instead of waiting for a wake word (the default until wake words exist)")
+    .option("--no-wake", "start listening at once instead of waiting for the wake word")
+    .option("-w, --wake-word <spec>", "wake word: openWakeWord model names (hey_jarvis, alexa, ...) or a phrase such as 'hey rex'")
     .option("-i, --input-device <device>", "capture device: index, id, name or part of a name")
     .option("-o, --output-device <device>", "playback device: index, id, name or part of a name")
     .option("-m, --model <model>", "Whisper model name or path to a ggml file")
@@ -45,6 +48,7 @@ async function listen(flags: ListenFlags): Promise<number> {
     language: flags.language,
     inputDevice: flags.inputDevice,
     outputDevice: flags.outputDevice,
+    wakeWord: flags.wakeWord,
   });
   setUpLogging(settings);
   const log = getLogger("listen");
@@ -53,7 +57,7 @@ async function listen(flags: ListenFlags): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
 
-  const assistant = await createAssistant(settings, flags.model !== undefined || Boolean(process.env.REX_MODEL));
+  const assistant = await createAssistant(settings, flags.model !== undefined || Boolean(process.env.REX_MODEL), flags.wake);
   log.info({ llm: settings.llm.baseUrl ?? (settings.llm.apiKey ? "OpenAI" : "offline responder") }, "listening");
   try {
     do {
@@ -83,7 +87,7 @@ async function listen(flags: ListenFlags): Promise<number> {
   return 0;
 }
 
-async function createAssistant(settings: Settings, explicitModel: boolean) {
+async function createAssistant(settings: Settings, explicitModel: boolean, useWakeWord: boolean) {
   const memory = await openMemory({ root: settings.dataDir, user: settings.activeUser });
   const { dirs, options } = pluginLoadArguments(settings.plugins);
   const plugins = await loadPlugins(dirs, options);
@@ -100,6 +104,14 @@ async function createAssistant(settings: Settings, explicitModel: boolean) {
     preRollMs: settings.preRollMs,
     maxUtteranceSeconds: settings.maxUtteranceSeconds,
   });
+  const wakeWord = useWakeWord
+    ? await createWakeWordDetector(settings.wakeWord, {
+        threshold: settings.wakeThreshold,
+        transcriber,
+        vadModelPath: resolveVadModel(settings),
+        threads: settings.threads,
+      })
+    : undefined;
   const capture = new ReconnectingCapture({ device: settings.inputDevice });
   const voice = { voice: memory.profile.voice?.voice ?? settings.tts.voice, rate: memory.profile.voice?.rate ?? settings.tts.rate };
   const assistant = new Assistant({
@@ -116,10 +128,12 @@ async function createAssistant(settings: Settings, explicitModel: boolean) {
     fitAudioContext: settings.fitAudioContext,
     bargeIn: settings.bargeIn,
     historyLimits: { maxTurns: settings.historyTurns, maxTokens: settings.historyTokens },
+    wakeWord,
   });
   return Object.assign(assistant, {
     memory,
     close() {
+      void wakeWord?.close();
       capture.close();
       transcriber.free();
       vad.free();
