@@ -7,8 +7,8 @@ import { Endpointer, type EndpointEvent } from "../audio/endpointer.js";
 import { loadVad, type VadModel } from "../audio/vad.js";
 import { RexError } from "../errors.js";
 import { getLogger } from "../log.js";
-import { Transcriber, type Transcript } from "../speech/transcriber.js";
-import { matchPhraseAtStart, phoneticKey, textAfter } from "./phonetic.js";
+import { Transcriber, type Segment, type Transcript } from "../speech/transcriber.js";
+import { matchPhraseAtStart, phoneticKey, textAfter, type PhraseMatch } from "./phonetic.js";
 import type { WakeDetection, WakeDetectorOptions, WakeWordDetector } from "./types.js";
 
 const log = getLogger("wake");
@@ -53,14 +53,17 @@ export interface PhraseSpotterOptions extends WakeDetectorOptions {
 export interface PhraseTranscript {
   /** First-pass transcript of the start of the utterance. */
   text: string;
+  /** Detection score: `similarity` times the mean token probability of the matched words. */
   score: number;
+  /** Phonetic similarity of the first words to the phrase, in [0, 1]. */
+  similarity: number;
   startSample: number;
   endSample: number;
   /** Text after the phrase, when the score reached the threshold. */
   command?: string;
 }
 
-export const PHRASE_DEFAULTS = { threshold: 0.8, refractorySeconds: 1, endOfSpeechMs: 500, maxUtteranceSeconds: 8 } as const;
+export const PHRASE_DEFAULTS = { threshold: 0.3, refractorySeconds: 1, endOfSpeechMs: 500, maxUtteranceSeconds: 8 } as const;
 
 /** Checks that `phrase` is words of letters that give a phonetic key, and returns it tidied. */
 export function normalizePhrase(phrase: string): string {
@@ -193,9 +196,10 @@ export class PhraseSpotter implements WakeWordDetector {
     const headTokens = words * HEAD_TOKENS_PER_WORD + 2;
     const first = await this.transcribe(head, headTokens);
     const match = matchPhraseAtStart(this.phrase, first.text);
-    const heard: PhraseTranscript = { text: first.text, score: match.score, startSample, endSample: event.sample };
-    this.options.onScore?.({ phrase: this.phrase, score: match.score, sample: event.sample });
-    if (match.score < this.threshold) {
+    const score = matchScore(first, match);
+    const heard: PhraseTranscript = { text: first.text, score, similarity: match.score, startSample, endSample: event.sample };
+    this.options.onScore?.({ phrase: this.phrase, score, sample: event.sample });
+    if (score < this.threshold) {
       this.options.onTranscript?.(heard);
       return undefined;
     }
@@ -207,13 +211,15 @@ export class PhraseSpotter implements WakeWordDetector {
     const commandMatch = complete ? match : matchPhraseAtStart(this.phrase, transcript.text);
     const command = textAfter(transcript.text, commandMatch);
     this.options.onTranscript?.({ ...heard, command });
-    const phraseEndMs = phraseEndTime(transcript, commandMatch.restOffset);
+    // The phrase ends where its last token ends; token times are in milliseconds.
+    const phraseTokens = tokensWithin(transcript, commandMatch.restOffset);
+    const phraseEndMs = phraseTokens.at(-1)?.end;
     const sample = phraseEndMs === undefined ? event.sample : Math.min(event.sample, startSample + Math.round(phraseEndMs * 16));
     this.refractoryUntil = event.sample + this.refractorySamples;
-    log.debug({ phrase: this.phrase, score: match.score, text: transcript.text }, "wake phrase detected");
+    log.debug({ phrase: this.phrase, score, text: transcript.text }, "wake phrase detected");
     return command.length > 0
-      ? { phrase: this.phrase, score: match.score, sample, command, commandEndSample: event.sample }
-      : { phrase: this.phrase, score: match.score, sample };
+      ? { phrase: this.phrase, score, sample, command, commandEndSample: event.sample }
+      : { phrase: this.phrase, score, sample };
   }
 
   private async transcribe(utterance: Float32Array, maxTokens?: number): Promise<Transcript> {
@@ -244,22 +250,32 @@ function capitalize(text: string): string {
 }
 
 /**
- * Time, in milliseconds from the utterance start, at which the phrase ends: the end of the last
- * token that lies within the first `textLength` characters of the transcript. Undefined when the
- * tokens do not line up with the text.
+ * Returns the tokens that spell the first `textLength` characters of the transcript, found by
+ * walking the token texts along the cleaned text. Tokens that do not line up end the walk.
  */
-function phraseEndTime(transcript: Transcript, textLength: number): number | undefined {
+function tokensWithin(transcript: Transcript, textLength: number): Segment["tokens"] {
   const tokens = transcript.segments.flatMap((segment) => segment.tokens).filter((token) => !/^\[_|^<\|/.test(token.text));
+  const within: Segment["tokens"] = [];
   let consumed = 0;
-  let end: number | undefined;
-  const text = transcript.text;
   for (const token of tokens) {
     const piece = token.text.trim();
     if (piece.length === 0) continue;
-    const at = text.indexOf(piece, consumed);
+    const at = transcript.text.indexOf(piece, consumed);
     if (at < 0 || at >= textLength) break;
     consumed = at + piece.length;
-    end = token.end;
+    within.push(token);
   }
-  return end;
+  return within;
+}
+
+/**
+ * Scores a match: the phonetic similarity times the mean probability whisper gave the tokens of
+ * the matched words. The probability lowers the score of a guess such as "Hey Rax", which the
+ * spelling alone scores close to the phrase.
+ */
+function matchScore(transcript: Transcript, match: PhraseMatch): number {
+  const wordTokens = tokensWithin(transcript, match.restOffset).filter((token) => /[a-z]/i.test(token.text));
+  if (wordTokens.length === 0) return 0;
+  const meanProbability = wordTokens.reduce((sum, token) => sum + token.probability, 0) / wordTokens.length;
+  return match.score * meanProbability;
 }

@@ -2,7 +2,10 @@
 export interface WakeDetection {
   /** The model name (such as "hey_jarvis") or the configured phrase that was detected. */
   phrase: string;
-  /** Detection score in [0, 1]: the classifier's probability, or the phonetic match for a phrase. */
+  /**
+   * Detection score in [0, 1]: the classifier's probability for a model, and for a phrase the
+   * phonetic similarity times whisper's mean token probability on the matched words.
+   */
   score: number;
   /**
    * Stream offset in 16 kHz samples, counted from the first sample given to `process` after
@@ -19,7 +22,7 @@ export interface WakeDetection {
   commandEndSample?: number;
 }
 
-/** Score of one model on one 80 ms frame, reported through `onScore` for tuning and tests. */
+/** One score, reported through `onScore`: per 80 ms frame for a model, per utterance for a phrase. */
 export interface WakeScore {
   phrase: string;
   score: number;
