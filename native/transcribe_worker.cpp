@@ -25,6 +25,7 @@ struct TranscribeOptions {
   int audioContext = 0;
   int beamSize = 0;  // 0 selects greedy decoding
   float temperature = 0.0f;
+  float temperatureIncrement = 0.2f;  // whisper.cpp's default fallback step
   float noSpeechThreshold = 0.6f;
   bool singleSegment = false;
   bool suppressNonSpeech = true;
@@ -145,6 +146,7 @@ class TranscribeWorker : public PromiseWorker {
     params.translate = options_.translate;
     params.audio_ctx = options_.audioContext;
     params.temperature = options_.temperature;
+    params.temperature_inc = options_.temperatureIncrement;
     params.no_speech_thold = options_.noSpeechThreshold;
     params.single_segment = options_.singleSegment;
     params.suppress_nst = options_.suppressNonSpeech;
@@ -309,6 +311,7 @@ TranscribeOptions ParseOptions(Napi::Env env, Napi::Value value) {
   options.audioContext = GetInt(object, "audioContext", options.audioContext, 0, 1500);
   options.beamSize = GetInt(object, "beamSize", options.beamSize, 0, 16);
   options.temperature = GetFloat(object, "temperature", options.temperature);
+  options.temperatureIncrement = GetFloat(object, "temperatureIncrement", options.temperatureIncrement);
   options.noSpeechThreshold = GetFloat(object, "noSpeechThreshold", options.noSpeechThreshold);
   options.singleSegment = GetBoolean(object, "singleSegment", options.singleSegment);
   options.suppressNonSpeech = GetBoolean(object, "suppressNonSpeech", options.suppressNonSpeech);

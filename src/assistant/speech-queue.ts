@@ -70,7 +70,8 @@ export class SpeechQueue {
       this.playback?.close();
       this.playback = undefined;
     }
-    return { spokenText: this.spoken.join(" "), interrupted: this.stopped, firstAudioAt: this.firstAudioAt };
+    const spokenText = this.spoken.filter((text) => text !== "").join(" ");
+    return { spokenText, interrupted: this.stopped, firstAudioAt: this.firstAudioAt };
   }
 
   private async run(): Promise<void> {

@@ -38,6 +38,8 @@ export interface NativeTranscribeOptions {
   /** Beam width; 0 selects greedy decoding. */
   beamSize?: number;
   temperature?: number;
+  /** Step by which whisper raises the temperature to retry a failed decode; 0 turns retries off. */
+  temperatureIncrement?: number;
   noSpeechThreshold?: number;
   singleSegment?: boolean;
   suppressNonSpeech?: boolean;

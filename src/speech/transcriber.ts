@@ -95,6 +95,9 @@ export class Transcriber {
     const { signal, onSegment, onProgress, fitAudioContext, ...whisperOptions } = options;
     if (fitAudioContext && whisperOptions.audioContext === undefined) {
       whisperOptions.audioContext = fittedAudioContext(pcm.length);
+      // With a shrunk window whisper often judged a short command a failed decode and retried it
+      // at higher temperatures, several times slower for the same words, so retries are off.
+      whisperOptions.temperatureIncrement ??= 0;
     }
     signal?.throwIfAborted();
     if (this.vad && !(await this.hasSpeech(pcm))) {
