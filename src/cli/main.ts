@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 
 import { Command, CommanderError } from "commander";
 
+import { registerAudioBench } from "../bench/audio.js";
 import { registerBench } from "./commands/bench.js";
+import { registerWakeWordBench } from "./commands/bench-wakeword.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDevices } from "./commands/devices.js";
 import { registerDoctor } from "./commands/doctor.js";
@@ -28,6 +30,8 @@ registerTranscribe(program);
 registerDevices(program);
 registerModels(program);
 registerBench(program);
+registerAudioBench(program);
+registerWakeWordBench(program);
 registerConfig(program);
 registerDoctor(program);
 registerHistory(program);
