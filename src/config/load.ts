@@ -21,7 +21,7 @@ const asCommaList: Converter = (value) => value.split(",").map((item) => item.tr
 const asPathList: Converter = (value) => value.split(delimiter).filter(Boolean);
 
 /** Settings whose values are never shown in messages or `rex config show`. */
-export const SECRET_SETTINGS = ["llm.apiKey", "plugins.webSearch.braveApiKey", "plugins.webSearch.serpapiApiKey"];
+export const SECRET_SETTINGS = ["llm.apiKey", "tts.apiKey", "plugins.webSearch.braveApiKey", "plugins.webSearch.serpapiApiKey"];
 
 /** Default folder for memory and transcripts: XDG_DATA_HOME or ~/.local/share, then rex. */
 function dataDir(env: NodeJS.ProcessEnv): string {
@@ -55,6 +55,14 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<[variable: string, path: string
   ["OPENAI_API_KEY", "llm.apiKey", asString],
   ["REX_LLM_MODEL", "llm.model", asString],
   ["REX_LLM_TIMEOUT_MS", "llm.timeoutMs", asNumber],
+  ["REX_TTS_PROVIDER", "tts.provider", asString],
+  ["REX_TTS_BASE_URL", "tts.baseUrl", asString],
+  ["REX_TTS_API_KEY", "tts.apiKey", asString],
+  ["REX_TTS_MODEL", "tts.model", asString],
+  ["REX_TTS_OPENAI_VOICE", "tts.openaiVoice", asString],
+  ["REX_PIPER_BINARY", "tts.piperBinary", asString],
+  ["REX_PIPER_MODEL", "tts.piperModel", asString],
+  ["REX_PIPER_SAMPLE_RATE", "tts.piperSampleRate", asNumber],
   ["REX_TTS_VOICE", "tts.voice", asString],
   ["REX_TTS_RATE", "tts.rate", asNumber],
   ["REX_ACTIVE_USER", "activeUser", asString],

@@ -61,6 +61,16 @@ export const settingsSchema = z.object({
     .prefault({}),
   tts: z
     .object({
+      /** Speech engine: espeak-ng (offline), an OpenAI-compatible speech server, or Piper. */
+      provider: z.enum(["espeak", "openai", "piper"]).default("espeak"),
+      /** OpenAI-compatible speech server; default: the LLM server. */
+      baseUrl: z.string().url().optional(),
+      apiKey: z.string().optional(),
+      model: z.string().min(1).default("tts-1"),
+      openaiVoice: z.string().min(1).default("alloy"),
+      piperBinary: z.string().min(1).default("piper"),
+      piperModel: z.string().min(1).optional(),
+      piperSampleRate: z.number().int().min(8000).max(48000).default(22050),
       voice: z.string().regex(/^[A-Za-z0-9+_-]{1,40}$/, "an espeak-ng voice name such as en-us").default("en-us"),
       /** Speaking rate in words per minute. */
       rate: z.number().int().min(80).max(500).default(175),

@@ -14,7 +14,7 @@ import { createWakeWordDetector } from "../../wake/create.js";
 import { pluginLoadArguments } from "../../plugins/settings.js";
 import { getLogger } from "../../log.js";
 import { Transcriber } from "../../speech/transcriber.js";
-import { EspeakSynthesizer } from "../../tts/espeak.js";
+import { createSynthesizer } from "../../tts/select.js";
 import { runAction, setUpLogging } from "../run.js";
 import { resolveVadModel, resolveWhisperModel } from "../../models/resolve.js";
 
@@ -113,13 +113,17 @@ async function createAssistant(settings: Settings, explicitModel: boolean, useWa
       })
     : undefined;
   const capture = new ReconnectingCapture({ device: settings.inputDevice });
-  const voice = { voice: memory.profile.voice?.voice ?? settings.tts.voice, rate: memory.profile.voice?.rate ?? settings.tts.rate };
+  // The espeak-ng voice and rate; the other engines take their voice from their own settings.
+  const voice =
+    settings.tts.provider === "espeak"
+      ? { voice: memory.profile.voice?.voice ?? settings.tts.voice, rate: memory.profile.voice?.rate ?? settings.tts.rate }
+      : undefined;
   const assistant = new Assistant({
     capture,
     endpointer,
     transcriber,
     responder: createResponder({ ...settings.llm, plugins }),
-    synthesizer: new EspeakSynthesizer(),
+    synthesizer: createSynthesizer(settings.tts, settings.llm),
     outputDevice: settings.outputDevice,
     language: settings.language,
     voice,
