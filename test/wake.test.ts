@@ -42,7 +42,7 @@ const [heyJarvis, sentence, alexa, heyRexCommand] = await Promise.all([
   clip("hey jarvis"),
   clip("the weather today is quite nice, let us go for a walk outside"),
   clip("alexa"),
-  // tiny.en hears this voice and rate clearly; other espeak-ng voices often come out as "Hey Max".
+  // tiny.en transcribes this voice at this rate as "Hey Rex"; many other espeak-ng voices come out as "Hey Max".
   clip("hey rex, what time is it", "en", 140),
 ]);
 

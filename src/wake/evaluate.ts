@@ -18,7 +18,7 @@ const CHUNK_SAMPLES = 1280;
 const IDLE_SECONDS = 60;
 
 export const OPENWAKEWORD_THRESHOLDS = [0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95];
-export const PHRASE_THRESHOLDS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8];
+export const PHRASE_THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9, 1];
 
 /** One whisper set-up of the phrase engine. */
 export interface PhraseConfig {
@@ -430,7 +430,8 @@ function machineDescription(): string {
 
 function espeakVersion(): string {
   try {
-    return execFileSync("espeak-ng", ["--version"], { encoding: "utf8" }).trim();
+    // The output continues with "Data at: <folder>", which the report does not need.
+    return execFileSync("espeak-ng", ["--version"], { encoding: "utf8" }).split("Data at")[0]!.trim().replace(/:$/, "");
   } catch {
     return "unknown";
   }

@@ -8,7 +8,7 @@ import { loadVad, type VadModel } from "../audio/vad.js";
 import { RexError } from "../errors.js";
 import { getLogger } from "../log.js";
 import { Transcriber, type Segment, type Transcript } from "../speech/transcriber.js";
-import { matchPhraseAtStart, phoneticKey, textAfter, type PhraseMatch } from "./phonetic.js";
+import { matchPhraseAtStart, phoneticKey, textAfter } from "./phonetic.js";
 import type { WakeDetection, WakeDetectorOptions, WakeWordDetector } from "./types.js";
 
 const log = getLogger("wake");
@@ -53,17 +53,15 @@ export interface PhraseSpotterOptions extends WakeDetectorOptions {
 export interface PhraseTranscript {
   /** First-pass transcript of the start of the utterance. */
   text: string;
-  /** Detection score: `similarity` times the mean token probability of the matched words. */
-  score: number;
   /** Phonetic similarity of the first words to the phrase, in [0, 1]. */
-  similarity: number;
+  score: number;
   startSample: number;
   endSample: number;
   /** Text after the phrase, when the score reached the threshold. */
   command?: string;
 }
 
-export const PHRASE_DEFAULTS = { threshold: 0.3, refractorySeconds: 1, endOfSpeechMs: 500, maxUtteranceSeconds: 8 } as const;
+export const PHRASE_DEFAULTS = { threshold: 0.9, refractorySeconds: 1, endOfSpeechMs: 500, maxUtteranceSeconds: 8 } as const;
 
 /** Checks that `phrase` is words of letters that give a phonetic key, and returns it tidied. */
 export function normalizePhrase(phrase: string): string {
@@ -196,8 +194,8 @@ export class PhraseSpotter implements WakeWordDetector {
     const headTokens = words * HEAD_TOKENS_PER_WORD + 2;
     const first = await this.transcribe(head, headTokens);
     const match = matchPhraseAtStart(this.phrase, first.text);
-    const score = matchScore(first, match);
-    const heard: PhraseTranscript = { text: first.text, score, similarity: match.score, startSample, endSample: event.sample };
+    const score = match.score;
+    const heard: PhraseTranscript = { text: first.text, score, startSample, endSample: event.sample };
     this.options.onScore?.({ phrase: this.phrase, score, sample: event.sample });
     if (score < this.threshold) {
       this.options.onTranscript?.(heard);
@@ -266,16 +264,4 @@ function tokensWithin(transcript: Transcript, textLength: number): Segment["toke
     within.push(token);
   }
   return within;
-}
-
-/**
- * Scores a match: the phonetic similarity times the mean probability whisper gave the tokens of
- * the matched words. The probability lowers the score of a guess such as "Hey Rax", which the
- * spelling alone scores close to the phrase.
- */
-function matchScore(transcript: Transcript, match: PhraseMatch): number {
-  const wordTokens = tokensWithin(transcript, match.restOffset).filter((token) => /[a-z]/i.test(token.text));
-  if (wordTokens.length === 0) return 0;
-  const meanProbability = wordTokens.reduce((sum, token) => sum + token.probability, 0) / wordTokens.length;
-  return match.score * meanProbability;
 }
