@@ -184,9 +184,8 @@ export class PhraseSpotter implements WakeWordDetector {
     this.cutAt = event.reason === "maxLength" ? event.sample : -1;
     if (continues || startSample < this.refractoryUntil) return undefined;
 
-    // The first pass reads only the start of the utterance with a few tokens, because whisper
-    // retries failed decodes at five temperatures with five samples each, and every token of
-    // every retry costs a decoder run.
+    // The first pass reads only the start of the utterance with a few tokens, so speech without
+    // the phrase costs one short decode however long it goes on.
     const words = this.phrase.split(" ").length;
     const headSamples = Math.round((HEAD_SECONDS + HEAD_SECONDS_PER_WORD * words) * 16000);
     const whole = event.utterance.length <= headSamples + HEAD_SLACK_SAMPLES;
@@ -227,8 +226,11 @@ export class PhraseSpotter implements WakeWordDetector {
         language: "en",
         fitAudioContext: true,
         singleSegment: true,
-        // A cap on tokens stops whisper from looping on a shrunk window.
+        // A cap on tokens stops whisper from looping on a shrunk window. Retries at higher
+        // temperatures are off because whisper.cpp samples five candidates per retry, which
+        // cost seconds of CPU on single espeak-ng utterances.
         maxTokens: maxTokens ?? Math.ceil(seconds * TOKENS_PER_SECOND) + TOKEN_ALLOWANCE,
+        temperatureIncrement: 0,
         initialPrompt: this.options.promptWithPhrase ? `${capitalize(this.phrase)}.` : undefined,
       });
     } catch (error) {
