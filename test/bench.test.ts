@@ -66,6 +66,10 @@ t.test("bench --json reports rex alone", async (t) => {
   t.match(readFileSync(out, "utf8"), /^# rex benchmark results/, "--out writes the Markdown page");
   t.ok(existsSync(join(dir, "RESULTS.svg")), "--out writes the chart");
   t.match(readFileSync(join(dir, "RESULTS.svg"), "utf8"), /^<svg /, "the chart is SVG");
+
+  const rendered = spawnSync(process.execPath, [cli, "bench", "--from", join(dir, "RESULTS.json")], { encoding: "utf8", timeout: 60_000 });
+  t.equal(rendered.status, 0, `--from exits with 0 (stderr: ${rendered.stderr})`);
+  t.match(rendered.stdout, /== tiny\.en, 2 threads, cpu ==/, "--from renders the saved report");
 });
 
 t.test("bench rejects unknown inputs", async (t) => {

@@ -176,6 +176,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string | null, an
     report.command,
     "```",
     "",
+    ...(settings.peers ? ["`bash bench/build-whisper-cpp.sh` builds whisper-cli and whisper-bench once beforehand and links nodejs-whisper to them.", ""] : []),
     `rex ${software.rex} with whisper.cpp ${software.whisper} (${software.whisperSystemInfo}); ` +
       `whisper-cli and whisper-bench ${software.whisperCpp ?? "not run"}; nodejs-whisper ${software.nodejsWhisper ?? "not run"}; ` +
       `espeak-ng ${software.espeakNg ?? "not found"}. Median of ${settings.runs} runs; the benchmark took ${(report.durationSeconds / 60).toFixed(1)} min. ` +

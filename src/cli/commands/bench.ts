@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
@@ -10,7 +10,9 @@ import { renderChart } from "../../bench/chart.js";
 import { FILE_INPUT_IDS } from "../../bench/inputs.js";
 import { renderMarkdown, renderText } from "../../bench/report.js";
 import { runBenchmark } from "../../bench/run.js";
+import type { BenchReport } from "../../bench/types.js";
 import { loadSettings } from "../../config/load.js";
+import type { Settings } from "../../config/schema.js";
 import { engineInfo } from "../../index.js";
 import { resolveModelFile } from "../../models/store.js";
 import { parsePositiveInt, runAction, setUpLogging } from "../run.js";
@@ -26,6 +28,7 @@ interface BenchFlags {
   skipPeers?: boolean;
   json?: boolean;
   out?: string;
+  from?: string;
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -97,12 +100,20 @@ export function registerBench(program: Command): void {
     .option("--skip-peers", "measure rex only, without whisper-cli, whisper-bench and nodejs-whisper")
     .option("--json", "print the report as JSON instead of tables")
     .option("--out <file>", "write the Markdown report there, with the chart (.svg) and the JSON (.json) beside it")
+    .option("--from <file>", "render a JSON report that --out or --json saved, instead of measuring")
     .action(runAction(bench));
 }
 
 async function bench(flags: BenchFlags): Promise<number> {
   const settings = loadSettings(process.env);
   setUpLogging(settings);
+  const report = flags.from ? await readReport(flags.from) : await measure(flags, settings);
+  if (flags.out) await writeReport(report, flags.out);
+  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
+  return 0;
+}
+
+async function measure(flags: BenchFlags, settings: Settings): Promise<BenchReport> {
   const builtIn = engineInfo().backends;
   const unsupported = flags.backends.find((backend) => !builtIn.includes(backend));
   if (unsupported) {
@@ -111,7 +122,7 @@ async function bench(flags: BenchFlags): Promise<number> {
   const models = flags.models.map((model) => ({ name: modelLabel(model), path: resolveModelFile(model, settings.modelsDir) }));
   const packageJson = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string };
   const started = Date.now();
-  const report = await runBenchmark({
+  return runBenchmark({
     models,
     threads: flags.threads ?? [settings.threads],
     backends: flags.backends,
@@ -128,19 +139,34 @@ async function bench(flags: BenchFlags): Promise<number> {
       process.stderr.write(`rex bench [${seconds} s]: ${message}\n`);
     },
   });
+}
 
-  if (flags.out) {
-    const markdownPath = resolve(flags.out);
-    const stem = join(dirname(markdownPath), basename(markdownPath, extname(markdownPath)));
-    const chart = renderChart(report);
-    await mkdir(dirname(markdownPath), { recursive: true });
-    if (chart) await writeFile(`${stem}.svg`, chart);
-    await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
-    await writeFile(markdownPath, renderMarkdown(report, chart ? `${basename(stem)}.svg` : null, analyze(report)));
-    process.stderr.write(`rex bench: wrote ${markdownPath}, ${stem}.json${chart ? ` and ${stem}.svg` : ""}\n`);
+async function readReport(path: string): Promise<BenchReport> {
+  const text = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw new RangeError(`cannot read the report ${path}: ${error.message}`);
+  });
+  let report: BenchReport;
+  try {
+    report = JSON.parse(text) as BenchReport;
+  } catch (error) {
+    throw new RangeError(`${path} is not valid JSON (${(error as Error).message}): pass a file that --out or --json wrote`);
   }
-  process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report));
-  return 0;
+  if (report?.schema !== "rex-bench/1") {
+    throw new RangeError(`${path} is not a rex bench report (expected schema rex-bench/1): pass a file that --out or --json wrote`);
+  }
+  return report;
+}
+
+/** Writes the Markdown page to `out`, and the chart and the JSON beside it with the same name. */
+async function writeReport(report: BenchReport, out: string): Promise<void> {
+  const markdownPath = resolve(out);
+  const stem = join(dirname(markdownPath), basename(markdownPath, extname(markdownPath)));
+  const chart = renderChart(report);
+  await mkdir(dirname(markdownPath), { recursive: true });
+  if (chart) await writeFile(`${stem}.svg`, chart);
+  await writeFile(`${stem}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(markdownPath, renderMarkdown(report, chart ? `${basename(stem)}.svg` : null, analyze(report)));
+  process.stderr.write(`rex bench: wrote ${markdownPath}, ${stem}.json${chart ? ` and ${stem}.svg` : ""}\n`);
 }
 
 /** Returns a model's name for the report: the catalog name, or a path's file name without "ggml-" and ".bin". */
