@@ -110,7 +110,18 @@ export class Transcriber {
     const onAbort = () => token.cancel();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const result = await this.model.transcribe(pcm, { threads: this.threads, ...whisperOptions }, token, onSegment, onProgress);
+      // Streamed segments arrive through a queue that may still hold some when the promise
+      // resolves, so the rest are delivered from the result, each index exactly once.
+      const delivered = new Set<number>();
+      const deliver = onSegment
+        ? (segment: Segment) => {
+            if (delivered.has(segment.index)) return;
+            delivered.add(segment.index);
+            onSegment(segment);
+          }
+        : undefined;
+      const result = await this.model.transcribe(pcm, { threads: this.threads, ...whisperOptions }, token, deliver, onProgress);
+      if (deliver) for (const segment of result.segments) deliver(segment);
       let text = cleanTranscript(result.segments.map((segment) => segment.text).join(""));
       if (whisperOptions.audioContext) text = dropRepeatedSentences(text);
       const { segments, language, timings } = result;
