@@ -9,8 +9,10 @@ function methodNotes(report: BenchReport): string[] {
   const notes = [
     "## Method",
     "",
-    "- Every engine runs in a process of its own, and the engines take turns within each run, in an order that rotates from run to run. " +
-      "Each ratio is the median of the ratios within the runs, so a change in machine load between runs affects both sides alike.",
+    "- Every engine runs in a process of its own. The engines take turns on each single file and on each utterance of the stream, " +
+      "in an order that rotates, so a change in machine load hits them alike. rex and nodejs-whisper keep one process for the whole stream, " +
+      "as an application would, and whisper-cli starts once per utterance, as a command-line tool is used. " +
+      "Each ratio is the median of the ratios within the runs.",
     "- rex is driven through its public API, as an application uses it: `Transcriber.load`, `decodeAudioFile` and `transcribe()` in a child Node process, " +
       "with rex's defaults (greedy decoding, no flash attention, token timestamps, language en).",
     "- whisper-cli and whisper-bench are built by `bench/build-whisper-cpp.sh` from the whisper.cpp source that rex's addon compiles, with the same CMake options " +

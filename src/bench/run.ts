@@ -20,10 +20,10 @@ import {
   summarizeFile,
   summarizeStream,
   type FileSample,
+  type StreamSample,
 } from "./samples.js";
-import type { RexWorkerJob, RexWorkerTask } from "./rex-worker.js";
 import { maxOrNull, median, medianOrNull, sumOrNull } from "./stats.js";
-import type { AudioContextVariant, BenchReport, ConfigKey, ConfigResult, EncoderResult, EngineName } from "./types.js";
+import type { AudioContextVariant, BenchReport, ConfigKey, ConfigResult, EncoderResult, EngineName, StreamVariant } from "./types.js";
 import { wordErrorRate } from "./wer.js";
 import {
   findWhisperCpp,
@@ -36,9 +36,9 @@ import {
 import {
   checkNodejsWhisper,
   nodejsWhisperVersion,
-  runNodejsWhisperWorker,
-  runRexWorker,
-  type NodejsWhisperSetup,
+  startNodejsWhisperWorker,
+  startRexWorker,
+  type NodejsWhisperPeer,
 } from "./workers.js";
 
 export interface BenchOptions {
@@ -71,9 +71,9 @@ function tightAudioContext(samples: number): number {
   return Math.min(FULL_AUDIO_CONTEXT, Math.ceil(samples / SAMPLES_PER_ENCODER_FRAME) + TIGHT_AUDIO_CONTEXT_MARGIN);
 }
 
-/** `items` rotated left by `run`, so each run starts with a different engine. */
-function rotate<T>(items: readonly T[], run: number): T[] {
-  const shift = run % Math.max(1, items.length);
+/** `items` rotated left by `count`, so each run or utterance starts with a different engine. */
+function rotate<T>(items: readonly T[], count: number): T[] {
+  const shift = count % Math.max(1, items.length);
   return [...items.slice(shift), ...items.slice(0, shift)];
 }
 
@@ -85,35 +85,46 @@ interface ConfigContext {
   files: BenchInput[];
   stream: BenchInput[];
   tools: WhisperCppTools | null;
-  nodejs: NodejsWhisperSetup | null;
+  nodejs: NodejsWhisperPeer | null;
   store: SampleStore;
   label: string;
-  /** Largest peak resident memory of the rex sessions so far. */
+  /** Largest peak resident memory of the rex workers so far. */
   rexMaxRssMB: number | null;
 }
 
-/** Builds the rex worker job that runs `tasks` in this configuration. */
-function rexJob(context: ConfigContext, tasks: RexWorkerTask[]): RexWorkerJob {
+/** Starts a rex worker for this configuration and waits for the model to load. */
+function startRex(context: ConfigContext): ReturnType<typeof startRexWorker> {
   const { threads, backend, flashAttention } = context.key;
-  return { modelPath: context.modelPath, threads, useGpu: backend !== "cpu", flashAttention, tasks };
+  return startRexWorker({ modelPath: context.modelPath, threads, useGpu: backend !== "cpu", flashAttention });
 }
 
+function startNodejsWhisper(context: ConfigContext): ReturnType<typeof startNodejsWhisperWorker> {
+  const { modelName, modelRootPath } = context.nodejs!;
+  return startNodejsWhisperWorker({ modelName, modelRootPath });
+}
+
+function noteRexMemory(context: ConfigContext, maxRssMB: number): void {
+  context.rexMaxRssMB = Math.max(context.rexMaxRssMB ?? 0, maxRssMB);
+}
+
+/** Transcribes `input` with `engine` in a new process, so the model is loaded first. */
 async function measureFile(context: ConfigContext, engine: EngineName, input: BenchInput): Promise<FileSample> {
   const { modelPath, key } = context;
   if (engine === "rex") {
-    const run = await runRexWorker(rexJob(context, [{ key: input.id, path: input.path, window: "full" }]));
-    const { loadMs, tasks, maxRssMB } = run.result;
-    const [result] = tasks;
+    const { worker, ready } = await startRex(context);
+    const result = await worker.request({ path: input.path, window: "full" });
+    const exit = await worker.close();
+    noteRexMemory(context, exit.maxRssMB);
     const { melMs, encodeMs, decodeMs } = result.timings;
     return {
-      wallMs: loadMs + result.decodeFileMs + result.transcribeMs,
-      processMs: run.processMs,
-      loadMs,
+      wallMs: ready.loadMs + result.decodeFileMs + result.transcribeMs,
+      processMs: exit.processMs,
+      loadMs: ready.loadMs,
       melMs,
       encodeMs,
       decodeMs,
       transcribeMs: result.transcribeMs,
-      maxRssMB,
+      maxRssMB: exit.maxRssMB,
       text: result.text,
     };
   }
@@ -121,81 +132,112 @@ async function measureFile(context: ConfigContext, engine: EngineName, input: Be
     const run = await runWhisperCli(context.tools!, modelPath, key.threads, key.flashAttention, [input.path]);
     return { ...run, processMs: run.wallMs };
   }
-  const { modelName, modelRootPath } = context.nodejs!;
-  const run = await runNodejsWhisperWorker({ modelName, modelRootPath, files: [input.path] });
-  const [call] = run.result.calls;
-  return { ...call, processMs: run.processMs, maxRssMB: run.maxRssMB };
+  const { worker } = await startNodejsWhisper(context);
+  const call = await worker.request({ path: input.path });
+  const exit = await worker.close();
+  return { ...call, processMs: exit.processMs, maxRssMB: exit.treeMaxRssMB };
+}
+
+/** One engine's handling of one stream utterance: total time and the parts the engine reports. */
+interface StreamItem {
+  wallMs: number;
+  loadMs: number | null;
+  transcribeMs: number | null;
+  /** Peak memory of a process started for this utterance alone. */
+  maxRssMB: number | null;
+  text: string;
+}
+
+type LiveStreamVariant = Exclude<StreamVariant, "whisper-cli-batch">;
+
+/**
+ * Sums one engine's stream items. `startupLoadMs` is a model load before the first utterance,
+ * and `workerMaxRssMB` the peak memory of a process that served the whole stream.
+ */
+function streamSample(items: StreamItem[], stream: BenchInput[], startupLoadMs: number, workerMaxRssMB: number | null): StreamSample {
+  return {
+    totalMs: startupLoadMs + items.reduce((sum, item) => sum + item.wallMs, 0),
+    loadMs: sumOrNull([startupLoadMs, ...items.map((item) => item.loadMs)]),
+    transcribeMs: sumOrNull(items.map((item) => item.transcribeMs)),
+    perUtteranceMs: median(items.map((item) => item.wallMs)),
+    maxRssMB: workerMaxRssMB ?? maxOrNull(items.map((item) => item.maxRssMB)),
+    wordErrorRate: streamWordErrorRate(stream, items.map((item) => item.text)),
+  };
 }
 
 /**
- * Runs one rex process that keeps the model loaded. It transcribes both streams first, so the
- * first utterance pays for anything the first transcription after loading costs, then every
- * input in every window. Returns rex's median full-window encoder time in this run.
+ * Runs the stream with every engine, utterance by utterance: for each utterance the engines take
+ * turns (in an order that rotates), so load from other work hits them alike. rex and
+ * nodejs-whisper each keep one process for the whole stream, as an application would. rex then
+ * transcribes every input in every encoder window, and whisper-cli finally transcribes the whole
+ * stream in one process. Returns rex's median full-window encoder time.
  */
-async function runRexSession(context: ConfigContext, run: number): Promise<number | null> {
-  const { files, stream, store } = context;
-  const tasks: RexWorkerTask[] = [];
-  for (const window of rotate(["full", "fit"] as const, run)) {
-    for (const input of stream) tasks.push({ key: `stream-${window}/${input.id}`, path: input.path, window });
+async function runStreamsAndWindows(context: ConfigContext, run: number): Promise<number | null> {
+  const { modelPath, key, files, stream, store, tools, nodejs, label, options } = context;
+  const rex = await startRex(context);
+  const nodejsWhisper = nodejs ? await startNodejsWhisper(context) : null;
+  const items = new Map<LiveStreamVariant, StreamItem[]>();
+  const record = (variant: LiveStreamVariant, item: StreamItem) => items.set(variant, [...(items.get(variant) ?? []), item]);
+  const rexItem = async (input: BenchInput, window: "full" | "fit"): Promise<StreamItem> => {
+    const result = await rex.worker.request({ path: input.path, window });
+    const { decodeFileMs, transcribeMs, text } = result;
+    return { wallMs: decodeFileMs + transcribeMs, loadMs: 0, transcribeMs, maxRssMB: null, text };
+  };
+  const cliItem = async (input: BenchInput, window: "full" | "fit"): Promise<StreamItem> => {
+    const audioContext = window === "fit" ? fittedAudioContext(input.samples) : undefined;
+    const cli = await runWhisperCli(tools!, modelPath, key.threads, key.flashAttention, [input.path], audioContext);
+    const { wallMs, loadMs, transcribeMs, maxRssMB, text } = cli;
+    return { wallMs, loadMs, transcribeMs, maxRssMB, text };
+  };
+  const steps: Array<[LiveStreamVariant, (input: BenchInput) => Promise<StreamItem>]> = [
+    ["rex-full", (input) => rexItem(input, "full")],
+    ["rex-fit", (input) => rexItem(input, "fit")],
+  ];
+  if (tools) {
+    steps.push(["whisper-cli-full", (input) => cliItem(input, "full")]);
+    steps.push(["whisper-cli-fit", (input) => cliItem(input, "fit")]);
   }
+  const nodejsItem = async (input: BenchInput): Promise<StreamItem> => {
+    const { wallMs, loadMs, transcribeMs, text } = await nodejsWhisper!.worker.request({ path: input.path });
+    return { wallMs, loadMs, transcribeMs, maxRssMB: null, text };
+  };
+  if (nodejsWhisper) steps.push(["nodejs-whisper", nodejsItem]);
+
+  const variants = steps.map(([variant]) => variant).join(", ");
+  options.progress(`${label}: run ${run + 1}, stream of ${stream.length} utterances: ${variants}`);
+  for (const [index, input] of stream.entries()) {
+    for (const [variant, step] of rotate(steps, run + index)) record(variant, await step(input));
+  }
+
+  options.progress(`${label}: run ${run + 1}, rex on every input in every encoder window`);
+  const fullEncodes: number[] = [];
   for (const input of files) {
     for (const variant of rotate(AUDIO_CONTEXT_VARIANTS, run)) {
       const window = variant === "tight" ? tightAudioContext(input.samples) : variant;
-      tasks.push({ key: `window-${variant}/${input.id}`, path: input.path, window });
+      const { audioContext, transcribeMs, text, timings } = await rex.worker.request({ path: input.path, window });
+      const { encodeMs, decodeMs } = timings;
+      store.addAudioContext(input.id, variant, { audioContext, transcribeMs, encodeMs, decodeMs, text });
+      if (variant === "full") fullEncodes.push(timings.encodeMs);
     }
   }
-  context.options.progress(`${context.label}: run ${run + 1}, rex with the model loaded (${tasks.length} transcriptions)`);
-  const { result } = await runRexWorker(rexJob(context, tasks));
 
-  for (const window of ["full", "fit"] as const) {
-    const items = result.tasks.filter((task) => task.key.startsWith(`stream-${window}/`));
-    const perUtterance = items.map((task) => task.decodeFileMs + task.transcribeMs);
-    store.addStream(`rex-${window}`, run, {
-      totalMs: result.loadMs + perUtterance.reduce((sum, ms) => sum + ms, 0),
-      loadMs: result.loadMs,
-      transcribeMs: items.reduce((sum, task) => sum + task.transcribeMs, 0),
-      perUtteranceMs: median(perUtterance),
-      maxRssMB: result.maxRssMB,
-      wordErrorRate: streamWordErrorRate(stream, items.map((task) => task.text)),
-    });
-  }
-  const fullEncodes: number[] = [];
-  for (const task of result.tasks) {
-    const match = /^window-(full|fit|tight)\/(.+)$/.exec(task.key);
-    if (!match) continue;
-    const variant = match[1] as AudioContextVariant;
-    const { audioContext, transcribeMs, text } = task;
-    const { encodeMs, decodeMs } = task.timings;
-    store.addAudioContext(match[2], variant, { audioContext, transcribeMs, encodeMs, decodeMs, text });
-    if (variant === "full") fullEncodes.push(encodeMs);
-  }
-  context.rexMaxRssMB = Math.max(context.rexMaxRssMB ?? 0, result.maxRssMB);
-  return medianOrNull(fullEncodes);
-}
-
-/** Runs the peers on the stream: whisper-cli once per utterance and once for all, and nodejs-whisper. */
-async function runPeerStreams(context: ConfigContext, run: number): Promise<void> {
-  const { modelPath, key, stream, store, tools, nodejs, label, options } = context;
-  if (tools) {
-    for (const window of rotate(["full", "fit"] as const, run)) {
-      options.progress(`${label}: run ${run + 1}, whisper-cli once per utterance, ${window} window`);
-      const runs: WhisperCliRun[] = [];
-      for (const input of stream) {
-        const audioContext = window === "fit" ? fittedAudioContext(input.samples) : undefined;
-        runs.push(await runWhisperCli(tools, modelPath, key.threads, key.flashAttention, [input.path], audioContext));
-      }
-      store.addStream(`whisper-cli-${window}`, run, {
-        totalMs: runs.reduce((sum, cli) => sum + cli.wallMs, 0),
-        loadMs: sumOrNull(runs.map((cli) => cli.loadMs)),
-        transcribeMs: sumOrNull(runs.map((cli) => cli.transcribeMs)),
-        perUtteranceMs: median(runs.map((cli) => cli.wallMs)),
-        maxRssMB: maxOrNull(runs.map((cli) => cli.maxRssMB)),
-        wordErrorRate: streamWordErrorRate(stream, runs.map((cli) => cli.text)),
-      });
+  const rexExit = await rex.worker.close();
+  noteRexMemory(context, rexExit.maxRssMB);
+  const nodejsExit = nodejsWhisper ? await nodejsWhisper.worker.close() : null;
+  for (const [variant, variantItems] of items) {
+    if (variant === "rex-full" || variant === "rex-fit") {
+      store.addStream(variant, run, streamSample(variantItems, stream, rex.ready.loadMs, rexExit.maxRssMB));
+    } else if (variant === "nodejs-whisper") {
+      store.addStream(variant, run, streamSample(variantItems, stream, 0, nodejsExit?.treeMaxRssMB ?? null));
+    } else {
+      store.addStream(variant, run, streamSample(variantItems, stream, 0, null));
     }
+  }
+
+  if (tools && stream.length > 0) {
     options.progress(`${label}: run ${run + 1}, whisper-cli with all utterances in one process`);
-    const files = stream.map((input) => input.path);
-    const batch = await runWhisperCli(tools, modelPath, key.threads, key.flashAttention, files);
+    const paths = stream.map((input) => input.path);
+    const batch = await runWhisperCli(tools, modelPath, key.threads, key.flashAttention, paths);
     store.addStream("whisper-cli-batch", run, {
       totalMs: batch.wallMs,
       loadMs: batch.loadMs,
@@ -205,20 +247,7 @@ async function runPeerStreams(context: ConfigContext, run: number): Promise<void
       wordErrorRate: wordErrorRate(stream.map((input) => input.reference).join(" "), batch.text),
     });
   }
-  if (nodejs) {
-    options.progress(`${label}: run ${run + 1}, nodejs-whisper once per utterance`);
-    const { modelName, modelRootPath } = nodejs;
-    const files = stream.map((input) => input.path);
-    const { result, maxRssMB } = await runNodejsWhisperWorker({ modelName, modelRootPath, files });
-    store.addStream("nodejs-whisper", run, {
-      totalMs: result.calls.reduce((sum, call) => sum + call.wallMs, 0),
-      loadMs: sumOrNull(result.calls.map((call) => call.loadMs)),
-      transcribeMs: sumOrNull(result.calls.map((call) => call.transcribeMs)),
-      perUtteranceMs: median(result.calls.map((call) => call.wallMs)),
-      maxRssMB,
-      wordErrorRate: streamWordErrorRate(stream, result.calls.map((call) => call.text)),
-    });
-  }
+  return medianOrNull(fullEncodes);
 }
 
 /** Finds the peers for one configuration and records why any of them cannot run. */
@@ -227,7 +256,7 @@ function findPeers(
   modelPath: string,
   backend: string,
   whisperCpp: WhisperCppTools | { missing: string },
-): { tools: WhisperCppTools | null; nodejs: NodejsWhisperSetup | null; skipped: string[] } {
+): { tools: WhisperCppTools | null; nodejs: NodejsWhisperPeer | null; skipped: string[] } {
   if (!options.peers) return { tools: null, nodejs: null, skipped: ["peers not run (--skip-peers)"] };
   if (backend !== "cpu") {
     return { tools: null, nodejs: null, skipped: [`peers run on the CPU only: the whisper-cli build has no ${backend} backend`] };
@@ -272,15 +301,10 @@ async function benchConfig(
     for (const input of inputs.files) {
       for (const engine of rotate(engines, run)) {
         options.progress(`${label}: run ${run + 1}/${options.runs}, ${input.id}, ${engine}`);
-        const sample = await measureFile(context, engine, input);
-        store.addFile(input.id, engine, run, sample);
-        if (engine === "rex") context.rexMaxRssMB = Math.max(context.rexMaxRssMB ?? 0, sample.maxRssMB ?? 0);
+        store.addFile(input.id, engine, run, await measureFile(context, engine, input));
       }
     }
-    const rexFirst = run % 2 === 0;
-    if (rexFirst) rexEncodes[run] = await runRexSession(context, run);
-    await runPeerStreams(context, run);
-    if (!rexFirst) rexEncodes[run] = await runRexSession(context, run);
+    rexEncodes[run] = await runStreamsAndWindows(context, run);
     // whisper-bench repeats its own passes and takes minutes on a busy machine, so it runs once.
     if (tools && run === 0) {
       options.progress(`${label}: whisper-bench`);

@@ -77,18 +77,26 @@ export class SampleStore {
   }
 }
 
-/** Median over the runs of a ratio between two engines' samples of the same run. */
+/** Ratios between two engines' samples of the same run, one per run. */
+function pairedRatios<T>(
+  numerators: Array<T | undefined> | undefined,
+  denominators: Array<T | undefined> | undefined,
+  value: (sample: T) => number | null,
+): Array<number | null> {
+  if (!numerators || !denominators) return [];
+  return numerators.map((sample, run) => {
+    const other = denominators[run];
+    return sample && other ? ratio(value(sample), value(other)) : null;
+  });
+}
+
+/** Median over the runs of {@link pairedRatios}. */
 function pairedRatio<T>(
   numerators: Array<T | undefined> | undefined,
   denominators: Array<T | undefined> | undefined,
   value: (sample: T) => number | null,
 ): number | null {
-  if (!numerators || !denominators) return null;
-  const ratios = numerators.map((sample, run) => {
-    const other = denominators[run];
-    return sample && other ? ratio(value(sample), value(other)) : null;
-  });
-  return medianOrNull(ratios);
+  return medianOrNull(pairedRatios(numerators, denominators, value));
 }
 
 function present<T>(samples: Array<T | undefined>): T[] {
@@ -128,6 +136,7 @@ export function summarizeFile(store: SampleStore, input: BenchInput): FileResult
     input: input.id,
     seconds: input.seconds,
     rows,
+    transcribeVsWhisperCliByRun: pairedRatios(rex, cli, (sample) => sample.transcribeMs),
     ratios: {
       transcribeVsWhisperCli: pairedRatio(rex, cli, (sample) => sample.transcribeMs),
       encodeVsWhisperCli: pairedRatio(rex, cli, (sample) => sample.encodeMs),

@@ -33,3 +33,9 @@ export function maxOrNull(values: Array<number | null>): number | null {
   const numbers = values.filter((value): value is number => value !== null);
   return numbers.length === 0 ? null : Math.max(...numbers);
 }
+
+/** Smallest of the values that are numbers, or null when there are none. */
+export function minOrNull(values: Array<number | null>): number | null {
+  const numbers = values.filter((value): value is number => value !== null);
+  return numbers.length === 0 ? null : Math.min(...numbers);
+}

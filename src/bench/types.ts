@@ -46,6 +46,8 @@ export interface FileResult {
   rows: FileRow[];
   /** Medians of the ratios within each run, so load that changes between runs cancels out. */
   ratios: FileRatios;
+  /** rex ÷ whisper-cli transcription time in each run, for pooling over inputs. */
+  transcribeVsWhisperCliByRun: Array<number | null>;
 }
 
 /** whisper-bench's figures next to rex's encoder time for a full 30 s window (jfk.wav). */

@@ -1,40 +1,26 @@
-/** Starts the rex and nodejs-whisper worker processes and reads their results. */
+/** Starts the rex and nodejs-whisper workers, and checks that nodejs-whisper can run. */
 import { existsSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 
-import type { NodejsWhisperJob, NodejsWhisperResult } from "./nodejs-whisper-worker.js";
-import { outputTail, runTimed } from "./processes.js";
-import type { RexWorkerJob, RexWorkerResult } from "./rex-worker.js";
+import { LineWorker } from "./line-worker.js";
+import type { NodejsWhisperCall, NodejsWhisperReady, NodejsWhisperSetup, NodejsWhisperTask } from "./nodejs-whisper-worker.js";
+import type { RexTaskResult, RexWorkerReady, RexWorkerSetup, RexWorkerTask } from "./rex-worker.js";
 import type { WhisperCppTools } from "./whisper-cpp.js";
 
-const TIMEOUT_MS = 60 * 60 * 1000;
+export type RexWorker = LineWorker<RexWorkerReady, RexWorkerTask, RexTaskResult>;
+export type NodejsWhisperWorker = LineWorker<NodejsWhisperReady, NodejsWhisperTask, NodejsWhisperCall>;
 
-/** A worker's result with what the parent measured around the process. */
-export interface WorkerRun<T> {
-  result: T;
-  processMs: number;
-  /** Peak resident memory of the worker and any child it waited for, from GNU time. */
-  maxRssMB: number | null;
+/** Starts a rex worker and waits until it has loaded the model. */
+export function startRexWorker(setup: RexWorkerSetup): Promise<{ worker: RexWorker; ready: RexWorkerReady }> {
+  return LineWorker.start<RexWorkerReady, RexWorkerTask, RexTaskResult>("./rex-worker.js", setup);
 }
 
-async function runWorker<T>(script: string, job: unknown): Promise<WorkerRun<T>> {
-  const path = fileURLToPath(new URL(script, import.meta.url));
-  const run = await runTimed(process.execPath, [path, JSON.stringify(job)], { timeoutMs: TIMEOUT_MS });
-  const lastLine = run.stdout.trim().split("\n").pop() ?? "";
-  if (run.status !== 0 || !lastLine.startsWith("{")) {
-    throw new Error(`${basename(path)} failed with status ${run.status}: ${outputTail(run.stderr || run.stdout)}`);
-  }
-  return { result: JSON.parse(lastLine) as T, processMs: run.wallMs, maxRssMB: run.maxRssMB };
-}
-
-export function runRexWorker(job: RexWorkerJob): Promise<WorkerRun<RexWorkerResult>> {
-  return runWorker<RexWorkerResult>("./rex-worker.js", job);
-}
-
-export function runNodejsWhisperWorker(job: NodejsWhisperJob): Promise<WorkerRun<NodejsWhisperResult>> {
-  return runWorker<NodejsWhisperResult>("./nodejs-whisper-worker.js", job);
+/** Starts a nodejs-whisper worker and waits until it has loaded the package. */
+export function startNodejsWhisperWorker(
+  setup: NodejsWhisperSetup,
+): Promise<{ worker: NodejsWhisperWorker; ready: NodejsWhisperReady }> {
+  return LineWorker.start<NodejsWhisperReady, NodejsWhisperTask, NodejsWhisperCall>("./nodejs-whisper-worker.js", setup);
 }
 
 /** Model names that nodejs-whisper 0.3.1 accepts, each stored as ggml-<name>.bin. */
@@ -62,17 +48,16 @@ export function nodejsWhisperVersion(): string | null {
   }
 }
 
-export interface NodejsWhisperSetup {
+/** nodejs-whisper's version and the arguments that make it load the benchmark's model file. */
+export interface NodejsWhisperPeer extends NodejsWhisperSetup {
   version: string;
-  modelName: string;
-  modelRootPath: string;
 }
 
 /**
  * Checks that nodejs-whisper can run the same model file and the whisper-cli of `tools`, and
  * returns its model arguments, or the reason it cannot.
  */
-export function checkNodejsWhisper(modelPath: string, tools: WhisperCppTools): NodejsWhisperSetup | { missing: string } {
+export function checkNodejsWhisper(modelPath: string, tools: WhisperCppTools): NodejsWhisperPeer | { missing: string } {
   const version = nodejsWhisperVersion();
   if (version === null) {
     return { missing: "the nodejs-whisper package is not installed: run npm install in the rex repository" };
