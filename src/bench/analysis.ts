@@ -18,7 +18,8 @@ function methodNotes(report: BenchReport): string[] {
     "- whisper-cli and whisper-bench are built by `bench/build-whisper-cpp.sh` from the whisper.cpp source that rex's addon compiles, with the same CMake options " +
       "(Release, static, GGML_NATIVE and OpenMP off, AVX, AVX2, FMA and F16C on); the script compares its CMake cache with the addon's. " +
       "whisper-cli runs with `-l en -bs 1 -nfa -sns -ml 1000 -t <threads>`, which makes it do rex's work: greedy decoding instead of its default beam of 5, " +
-      "no flash attention, suppressed non-speech tokens, token timestamps. whisper-bench runs with `-nfa -w 0`.",
+      "no flash attention, suppressed non-speech tokens, token timestamps. For the fitted window it adds `-ac <frames> -nf`, " +
+      "because rex's fitAudioContext shrinks the window and turns off retries at higher temperatures. whisper-bench runs with `-nfa -w 0`.",
     "- nodejs-whisper has no option for threads, beam size or flash attention, so its whisper-cli runs with whisper-cli's defaults: " +
       "a beam of 5, flash attention on, min(4, cores) threads. It runs only the whisper-cli inside its own package folder, " +
       "so the build script puts a symbolic link there to the whisper-cli built above; `modelRootPath` gives it the same model file, and `language: \"en\"` skips language detection.",

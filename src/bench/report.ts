@@ -14,7 +14,7 @@ const STREAM_LABELS: Record<StreamRow["variant"], string> = {
   "rex-full": "rex, model loaded once",
   "rex-fit": "rex, model loaded once, fitted window",
   "whisper-cli-full": "whisper-cli, one process per utterance",
-  "whisper-cli-fit": "whisper-cli, one process per utterance, -ac fitted",
+  "whisper-cli-fit": "whisper-cli, one process per utterance, fitted (-ac, -nf)",
   "whisper-cli-batch": "whisper-cli, one process for all files (not live)",
   "nodejs-whisper": "nodejs-whisper, one call per utterance",
 };
@@ -115,8 +115,8 @@ function audioContextSection(config: ConfigResult, tightMargin: number): Section
   return {
     title: "Encoder window (audioContext), rex with the model loaded",
     description:
-      "full: whisper's 30 s window (1500 frames of 20 ms). fit: rex's fitAudioContext (utterance + 128 frames). " +
-      `tight: utterance + ${tightMargin} frames. Times in ms.`,
+      "full: whisper's 30 s window (1500 frames of 20 ms). fit: rex's fitAudioContext, the utterance + 128 frames " +
+      `without retries at higher temperatures. tight: the utterance + ${tightMargin} frames, also without retries. Times in ms.`,
     headers: ["input", "audio", "window", "frames", "transcribe", "encode", "decode", "WER"],
     rows,
     notes: [],

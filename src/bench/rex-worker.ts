@@ -39,11 +39,14 @@ export interface RexTaskResult {
 
 const FULL_AUDIO_CONTEXT = 1500;
 
-/** Returns the transcribe() options for `window` and the encoder frames they select. */
+/**
+ * Returns the transcribe() options for `window` and the encoder frames they select. An explicit
+ * window turns off temperature retries, as fitAudioContext does, so only the size differs.
+ */
 function windowOptions(window: WindowChoice, samples: number): { options: TranscribeOptions; audioContext: number } {
   if (window === "fit") return { options: { fitAudioContext: true }, audioContext: fittedAudioContext(samples) };
   if (window === "full") return { options: {}, audioContext: FULL_AUDIO_CONTEXT };
-  return { options: { audioContext: window }, audioContext: window };
+  return { options: { audioContext: window, temperatureIncrement: 0 }, audioContext: window };
 }
 
 let transcriber: Transcriber | undefined;

@@ -129,7 +129,7 @@ async function measureFile(context: ConfigContext, engine: EngineName, input: Be
     };
   }
   if (engine === "whisper-cli") {
-    const run = await runWhisperCli(context.tools!, modelPath, key.threads, key.flashAttention, [input.path]);
+    const run = await runWhisperCli(context.tools!, modelPath, [input.path], key);
     return { ...run, processMs: run.wallMs };
   }
   const { worker } = await startNodejsWhisper(context);
@@ -184,8 +184,9 @@ async function runStreamsAndWindows(context: ConfigContext, run: number): Promis
     return { wallMs: decodeFileMs + transcribeMs, loadMs: 0, transcribeMs, maxRssMB: null, text };
   };
   const cliItem = async (input: BenchInput, window: "full" | "fit"): Promise<StreamItem> => {
-    const audioContext = window === "fit" ? fittedAudioContext(input.samples) : undefined;
-    const cli = await runWhisperCli(tools!, modelPath, key.threads, key.flashAttention, [input.path], audioContext);
+    // rex's fitAudioContext also turns off retries at higher temperatures, so -nf matches it.
+    const fit = window === "fit" ? { audioContext: fittedAudioContext(input.samples), noFallback: true } : {};
+    const cli = await runWhisperCli(tools!, modelPath, [input.path], { ...key, ...fit });
     const { wallMs, loadMs, transcribeMs, maxRssMB, text } = cli;
     return { wallMs, loadMs, transcribeMs, maxRssMB, text };
   };
@@ -237,7 +238,7 @@ async function runStreamsAndWindows(context: ConfigContext, run: number): Promis
   if (tools && stream.length > 0) {
     options.progress(`${label}: run ${run + 1}, whisper-cli with all utterances in one process`);
     const paths = stream.map((input) => input.path);
-    const batch = await runWhisperCli(tools, modelPath, key.threads, key.flashAttention, paths);
+    const batch = await runWhisperCli(tools, modelPath, paths, key);
     store.addStream("whisper-cli-batch", run, {
       totalMs: batch.wallMs,
       loadMs: batch.loadMs,

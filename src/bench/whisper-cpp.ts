@@ -61,6 +61,15 @@ export function findWhisperCpp(version: string): WhisperCppTools | { missing: st
   return { version, cli, bench };
 }
 
+export interface WhisperCliOptions {
+  threads: number;
+  flashAttention: boolean;
+  /** Encoder frames (-ac); omitted for the full window. */
+  audioContext?: number;
+  /** No retries at higher temperatures (-nf), as rex's fitAudioContext does. */
+  noFallback?: boolean;
+}
+
 /**
  * Transcribes `files` in one whisper-cli process. With several files the stage times are
  * totals over all of them, as whisper-cli prints them once at the end.
@@ -68,13 +77,12 @@ export function findWhisperCpp(version: string): WhisperCppTools | { missing: st
 export async function runWhisperCli(
   tools: WhisperCppTools,
   modelPath: string,
-  threads: number,
-  flashAttention: boolean,
   files: string[],
-  audioContext?: number,
+  options: WhisperCliOptions,
 ): Promise<WhisperCliRun> {
-  const args = ["-m", modelPath, "-t", String(threads), flashAttention ? "-fa" : "-nfa", ...SAME_WORK_AS_REX];
-  if (audioContext !== undefined) args.push("-ac", String(audioContext));
+  const args = ["-m", modelPath, "-t", String(options.threads), options.flashAttention ? "-fa" : "-nfa", ...SAME_WORK_AS_REX];
+  if (options.audioContext !== undefined) args.push("-ac", String(options.audioContext));
+  if (options.noFallback) args.push("-nf");
   for (const file of files) args.push("-f", file);
   const result = await runTimed(tools.cli, args, { timeoutMs: TIMEOUT_MS });
   if (result.status !== 0) {
