@@ -3,6 +3,7 @@
  * and where the time or memory goes.
  */
 import { configLabel, formatMs, formatRatio, sameConfig } from "./format.js";
+import { maxOrNull } from "./stats.js";
 import type { BenchReport, ConfigResult, GoalResult } from "./types.js";
 
 function methodNotes(report: BenchReport): string[] {
@@ -47,8 +48,27 @@ function findConfig(report: BenchReport, goal: GoalResult): ConfigResult | undef
 
 function shortfall(goal: GoalResult): string {
   if (goal.measured === null) return "";
-  if (goal.comparison === "at-most") return `${((goal.measured / goal.target - 1) * 100).toFixed(0)}% over the target`;
-  return `${((1 - goal.measured / goal.target) * 100).toFixed(0)}% short of the target`;
+  if (goal.comparison === "at-most") return `${((goal.measured / goal.target - 1) * 100).toFixed(1)}% over the target`;
+  return `${((1 - goal.measured / goal.target) * 100).toFixed(1)}% short of the target`;
+}
+
+/** Explains the peak memory of rex's workers from the rows that measured memory. */
+function explainMemory(config: ConfigResult): string[] {
+  const parts = [`The rex worker that kept the model loaded for the stream and the window tests peaked at ${formatMs(config.rexMaxRssMB)} MB.`];
+  const coldRex = maxOrNull(config.files.flatMap((file) => file.rows.filter((row) => row.engine === "rex").map((row) => row.maxRssMB)));
+  const coldCli = maxOrNull(config.files.flatMap((file) => file.rows.filter((row) => row.engine === "whisper-cli").map((row) => row.maxRssMB)));
+  if (coldRex !== null) {
+    const cli = coldCli === null ? "" : `, whisper-cli at ${formatMs(coldCli)} MB for the same work`;
+    parts.push(`A fresh worker that transcribed one file peaked at ${formatMs(coldRex)} MB${cli}.`);
+  }
+  if (config.rexRssBeforeLoadMB != null) {
+    parts.push(`Node.js with rex imported took ${formatMs(config.rexRssBeforeLoadMB)} MB before the model loaded.`);
+  }
+  const batch = config.stream?.rows.find((row) => row.variant === "whisper-cli-batch");
+  if (batch && coldCli !== null) {
+    parts.push(`whisper-cli also grows when one process transcribes many files: ${formatMs(batch.maxRssMB)} MB for the whole stream.`);
+  }
+  return parts;
 }
 
 /** Explains where the time or memory goes for one missed goal. */
@@ -84,7 +104,7 @@ function explainMiss(report: BenchReport, goal: GoalResult): string {
     );
     parts.push(`Stream totals: ${rows.join("; ")}.`);
   } else if (goal.id === "memory") {
-    parts.push(`The largest rex worker peaked at ${formatMs(config.rexMaxRssMB)} MB with the model loaded and after every transcription of the run.`);
+    parts.push(...explainMemory(config));
   }
   return parts.join(" ");
 }

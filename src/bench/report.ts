@@ -126,9 +126,11 @@ function audioContextSection(config: ConfigResult, tightMargin: number): Section
 function goalLine(goal: GoalResult): string {
   let status = "not measured";
   if (goal.met !== null) status = goal.met ? "met" : "missed";
+  // Ratios get three decimals, because the same-work target is 1.02.
   let measured = "–";
-  if (goal.measured !== null) measured = goal.unit === "ms" || goal.unit === "MB" ? formatMs(goal.measured) : goal.measured.toFixed(2);
-  return `${status}: ${goal.goal}: ${measured} ${goal.unit} (target ${goal.target} ${goal.unit}; ${configLabel(goal.config)}: ${goal.measuredOn})`;
+  if (goal.measured !== null) measured = goal.unit === "ms" || goal.unit === "MB" ? formatMs(goal.measured) : goal.measured.toFixed(3);
+  const unit = goal.unit.startsWith("×") ? goal.unit : ` ${goal.unit}`;
+  return `${status}: ${goal.goal}: ${measured}${unit} (target ${goal.target}${unit}; ${configLabel(goal.config)}: ${goal.measuredOn})`;
 }
 
 function sections(report: BenchReport): Array<{ config: ConfigResult; sections: Section[] }> {

@@ -20,6 +20,8 @@ export interface RexWorkerSetup {
 
 export interface RexWorkerReady {
   loadMs: number;
+  /** Resident memory with rex imported, before the model loads, in MB. */
+  rssBeforeLoadMB: number;
 }
 
 export interface RexWorkerTask {
@@ -54,9 +56,10 @@ let transcriber: Transcriber | undefined;
 async function load(setup: RexWorkerSetup): Promise<RexWorkerReady> {
   configureLogger({ level: "warn", pretty: false });
   const { threads, useGpu, flashAttention } = setup;
+  const rssBeforeLoadMB = process.memoryUsage().rss / 2 ** 20;
   const started = performance.now();
   transcriber = await Transcriber.load(setup.modelPath, { threads, useGpu, flashAttention });
-  return { loadMs: performance.now() - started };
+  return { loadMs: performance.now() - started, rssBeforeLoadMB };
 }
 
 async function transcribe(task: RexWorkerTask): Promise<RexTaskResult> {

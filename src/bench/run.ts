@@ -90,12 +90,16 @@ interface ConfigContext {
   label: string;
   /** Largest peak resident memory of the rex workers so far. */
   rexMaxRssMB: number | null;
+  /** Resident memory of each rex worker before it loaded the model. */
+  rexRssBeforeLoad: number[];
 }
 
 /** Starts a rex worker for this configuration and waits for the model to load. */
-function startRex(context: ConfigContext): ReturnType<typeof startRexWorker> {
+async function startRex(context: ConfigContext): ReturnType<typeof startRexWorker> {
   const { threads, backend, flashAttention } = context.key;
-  return startRexWorker({ modelPath: context.modelPath, threads, useGpu: backend !== "cpu", flashAttention });
+  const started = await startRexWorker({ modelPath: context.modelPath, threads, useGpu: backend !== "cpu", flashAttention });
+  context.rexRssBeforeLoad.push(started.ready.rssBeforeLoadMB);
+  return started;
 }
 
 function startNodejsWhisper(context: ConfigContext): ReturnType<typeof startNodejsWhisperWorker> {
@@ -291,7 +295,7 @@ async function benchConfig(
   const label = configLabel(key);
   for (const reason of skipped) options.progress(`${label}: ${reason}`);
   const store = new SampleStore();
-  const context: ConfigContext = { options, key, modelPath, ...inputs, tools, nodejs, store, label, rexMaxRssMB: null };
+  const context: ConfigContext = { options, key, modelPath, ...inputs, tools, nodejs, store, label, rexMaxRssMB: null, rexRssBeforeLoad: [] };
   const engines: EngineName[] = ["rex"];
   if (tools) engines.push("whisper-cli");
   if (nodejs) engines.push("nodejs-whisper");
@@ -321,6 +325,7 @@ async function benchConfig(
     stream: inputs.stream.length > 0 ? summarizeStream(store, inputs.stream) : null,
     audioContext: summarizeAudioContexts(store, inputs.files, AUDIO_CONTEXT_VARIANTS),
     rexMaxRssMB: context.rexMaxRssMB,
+    rexRssBeforeLoadMB: medianOrNull(context.rexRssBeforeLoad),
     skipped,
   };
 }

@@ -131,6 +131,8 @@ export interface ConfigResult {
   audioContext: AudioContextRow[];
   /** Peak resident memory of the rex worker that transcribed the most, with the model loaded. */
   rexMaxRssMB: number | null;
+  /** Median resident memory of rex's workers with rex imported, before the model loaded. */
+  rexRssBeforeLoadMB: number | null;
   /** Reasons a peer did not run for this configuration. */
   skipped: string[];
 }
