@@ -15,12 +15,12 @@ function methodNotes(report: BenchReport): string[] {
       "as an application would, and whisper-cli starts once per utterance, as a command-line tool is used. " +
       "Each ratio is the median of the ratios within the runs.",
     "- rex is driven through its public API, as an application uses it: `Transcriber.load`, `decodeAudioFile` and `transcribe()` in a child Node process, " +
-      "with rex's defaults (greedy decoding, no flash attention, token timestamps, language en).",
+      "with rex's defaults (greedy decoding, token timestamps, language en) and flash attention as each configuration's label says (rex's default is on).",
     "- whisper-cli and whisper-bench are built by `bench/build-whisper-cpp.sh` from the whisper.cpp source that rex's addon compiles, with the same CMake options " +
       "(Release, static, GGML_NATIVE and OpenMP off, AVX, AVX2, FMA and F16C on); the script compares its CMake cache with the addon's. " +
-      "whisper-cli runs with `-l en -bs 1 -nfa -sns -ml 1000 -t <threads>`, which makes it do rex's work: greedy decoding instead of its default beam of 5, " +
-      "no flash attention, suppressed non-speech tokens, token timestamps. For the fitted window it adds `-ac <frames> -nf`, " +
-      "because rex's fitAudioContext shrinks the window and turns off retries at higher temperatures. whisper-bench runs with `-nfa -w 0`.",
+      "whisper-cli runs with `-l en -bs 1 -sns -ml 1000 -t <threads>` and `-fa` or `-nfa` as rex has flash attention on or off, which makes it do rex's work: " +
+      "greedy decoding instead of its default beam of 5, the same attention, suppressed non-speech tokens, token timestamps. For the fitted window it adds `-ac <frames> -nf`, " +
+      "because rex's fitAudioContext shrinks the window and turns off retries at higher temperatures. whisper-bench runs with `-w 0` and the same `-fa` or `-nfa`.",
     "- nodejs-whisper has no option for threads, beam size or flash attention, so its whisper-cli runs with whisper-cli's defaults: " +
       "a beam of 5, flash attention on, min(4, cores) threads. It runs only the whisper-cli inside its own package folder, " +
       "so the build script puts a symbolic link there to the whisper-cli built above; `modelRootPath` gives it the same model file, and `language: \"en\"` skips language detection.",

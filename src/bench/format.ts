@@ -3,7 +3,7 @@ import type { ConfigKey } from "./types.js";
 
 /** Returns the name the reports give a configuration, such as "tiny.en, 2 threads, cpu". */
 export function configLabel(config: ConfigKey): string {
-  return `${config.model}, ${config.threads} threads, ${config.backend}${config.flashAttention ? ", flash attention" : ""}`;
+  return `${config.model}, ${config.threads} threads, ${config.backend}${config.flashAttention ? ", flash attention" : ", no flash attention"}`;
 }
 
 /** True when `a` and `b` name the same configuration. */

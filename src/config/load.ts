@@ -37,6 +37,7 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<[variable: string, path: string
   ["REX_THREADS", "threads", asNumber],
   ["REX_LANGUAGE", "language", asString],
   ["REX_USE_GPU", "useGpu", asBoolean],
+  ["REX_FLASH_ATTENTION", "flashAttention", asBoolean],
   ["REX_FIT_AUDIO_CONTEXT", "fitAudioContext", asBoolean],
   ["REX_INPUT_DEVICE", "inputDevice", asString],
   ["REX_OUTPUT_DEVICE", "outputDevice", asString],

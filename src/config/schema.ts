@@ -23,6 +23,11 @@ export const settingsSchema = z.object({
   /** Spoken language code, or "auto". */
   language: z.string().regex(/^([a-z]{2,3}|auto)$/, "a language code such as en, or auto").default("en"),
   useGpu: z.boolean().default(true),
+  /**
+   * Flash attention in whisper. On the CPU it lowered base's peak memory from 403 to 314 MB and an
+   * 11 s transcription from about 2.0 to 1.5 s (2 threads, AVX2), with the same words.
+   */
+  flashAttention: z.boolean().default(true),
   /** In the assistant, shrink whisper's 30 s encoder window to each utterance plus 2.56 s. */
   fitAudioContext: z.boolean().default(true),
   /** Capture device: index, exact name or part of a name; default device when unset. */

@@ -96,6 +96,7 @@ async function createAssistant(settings: Settings, explicitModel: boolean, useWa
   const transcriber = await Transcriber.load(resolveWhisperModel(settings, explicitModel), {
     threads: settings.threads,
     useGpu: settings.useGpu,
+    flashAttention: settings.flashAttention,
   });
   const vad = await loadVad(resolveVadModel(settings));
   const endpointer = new Endpointer(vad, {

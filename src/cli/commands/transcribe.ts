@@ -40,6 +40,7 @@ async function transcribeFiles(files: string[], flags: TranscribeFlags): Promise
   const transcriber = await Transcriber.load(modelPath, {
     threads: settings.threads,
     useGpu: flags.gpu && settings.useGpu,
+    flashAttention: settings.flashAttention,
     vadModelPath,
   });
 
