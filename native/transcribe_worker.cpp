@@ -8,6 +8,7 @@
 #include "cancel_token.h"
 #include "job_registry.h"
 #include "log_bridge.h"
+#include "phrase_scorer.h"
 #include "worker_base.h"
 
 namespace rex {
@@ -32,6 +33,8 @@ struct TranscribeOptions {
   bool noTimestamps = false;
   int maxTokens = 0;  // per segment; 0 means no limit
   std::string initialPrompt;
+  // Phrases to score by guided decoding against the encoded audio, after the transcription.
+  std::vector<std::string> scorePhrases;
 };
 
 struct Token {
@@ -131,7 +134,9 @@ class TranscribeWorker : public PromiseWorker {
     timings.Set("encodeMs", encodeMs);
     timings.Set("decodeMs", totalMs - melMs - encodeMs);
     timings.Set("encodeRuns", encodeRuns_);
+    timings.Set("scoreMs", double(scoreUs_) / 1000.0);
     result.Set("timings", timings);
+    if (!options_.scorePhrases.empty()) result.Set("phraseScores", PhraseScoresToArray(env));
     return result;
   }
 
@@ -202,6 +207,31 @@ class TranscribeWorker : public PromiseWorker {
     const int languageId = whisper_full_lang_id_from_state(model_->state);
     const char* language = languageId >= 0 ? whisper_lang_str(languageId) : nullptr;
     language_ = language != nullptr ? language : options_.language;
+    if (!options_.scorePhrases.empty()) RunPhraseScoring();
+  }
+
+  void RunPhraseScoring() {
+    const int64_t started = ggml_time_us();
+    std::string error;
+    if (!ScorePhrases(model_->context, model_->state, options_.scorePhrases, language_, options_.threads,
+                      &phraseScores_, &error)) {
+      Fail("TRANSCRIBE_FAILED", error);
+    }
+    scoreUs_ = ggml_time_us() - started;
+  }
+
+  Napi::Array PhraseScoresToArray(Napi::Env env) {
+    Napi::Array array = Napi::Array::New(env, phraseScores_.size());
+    for (size_t i = 0; i < phraseScores_.size(); i++) {
+      const PhraseScore& score = phraseScores_[i];
+      Napi::Object object = Napi::Object::New(env);
+      object.Set("phrase", score.phrase);
+      object.Set("tokens", score.tokens);
+      object.Set("logProbability", score.logProbability);
+      object.Set("logProbabilityBelowBest", score.logProbabilityBelowBest);
+      array.Set(uint32_t(i), object);
+    }
+    return array;
   }
 
   // Stage times come from the callbacks: whisper.cpp 1.9.1 calls encoder_begin_callback before
@@ -268,6 +298,8 @@ class TranscribeWorker : public PromiseWorker {
   int64_t encodeStartUs_ = -1;  // start of the encoder run in progress, or -1 between runs
   int64_t encodeUs_ = 0;
   int encodeRuns_ = 0;
+  std::vector<PhraseScore> phraseScores_;
+  int64_t scoreUs_ = 0;
 };
 
 int GetInt(Napi::Object options, const char* key, int fallback, int minimum, int maximum) {
@@ -296,6 +328,25 @@ bool GetBoolean(Napi::Object options, const char* key, bool fallback) {
   return value.As<Napi::Boolean>().Value();
 }
 
+// Reads an optional array of 1 to 16 non-empty strings of at most 200 bytes each.
+std::vector<std::string> GetPhrases(Napi::Object options, const char* key) {
+  Napi::Value value = options.Get(key);
+  std::vector<std::string> phrases;
+  if (value.IsUndefined()) return phrases;
+  const std::string expected = std::string("expected 1 to 16 phrases of 1 to 200 bytes for ") + key;
+  if (!value.IsArray()) throw Napi::TypeError::New(options.Env(), expected);
+  Napi::Array array = value.As<Napi::Array>();
+  if (array.Length() < 1 || array.Length() > 16) throw Napi::RangeError::New(options.Env(), expected);
+  for (uint32_t i = 0; i < array.Length(); i++) {
+    Napi::Value item = array.Get(i);
+    if (!item.IsString()) throw Napi::TypeError::New(options.Env(), expected);
+    std::string phrase = item.As<Napi::String>().Utf8Value();
+    if (phrase.empty() || phrase.size() > 200) throw Napi::RangeError::New(options.Env(), expected);
+    phrases.push_back(std::move(phrase));
+  }
+  return phrases;
+}
+
 TranscribeOptions ParseOptions(Napi::Env env, Napi::Value value) {
   TranscribeOptions options;
   if (value.IsUndefined() || value.IsNull()) return options;
@@ -319,6 +370,7 @@ TranscribeOptions ParseOptions(Napi::Env env, Napi::Value value) {
   options.maxTokens = GetInt(object, "maxTokens", options.maxTokens, 0, 448);
   Napi::Value prompt = object.Get("initialPrompt");
   if (prompt.IsString()) options.initialPrompt = prompt.As<Napi::String>().Utf8Value();
+  options.scorePhrases = GetPhrases(object, "scorePhrases");
   return options;
 }
 

@@ -8,6 +8,8 @@ import { isRexError } from "../src/errors.js";
 import { createWakeWordDetector } from "../src/wake/create.js";
 import { synthesize } from "../src/wake/dataset.js";
 import { OpenWakeWordDetector } from "../src/wake/openwakeword.js";
+import { guidedScore, PHRASE_DEFAULT_THRESHOLDS, phraseVariants } from "../src/wake/phrase-spotter.js";
+import { Transcriber } from "../src/speech/transcriber.js";
 import { matchPhraseAtStart, phoneticKey, textAfter } from "../src/wake/phonetic.js";
 import type { WakeDetection, WakeScore, WakeWordDetector } from "../src/wake/types.js";
 import { genuineModel, vadModelPath } from "./helpers/fixtures.js";
@@ -134,8 +136,8 @@ t.test("model errors", async (t) => {
   await t.rejects(createWakeWordDetector("hey r3x", { vadModelPath }), RangeError, "a phrase with digits is a RangeError");
 });
 
-t.test("phrase engine", async (t) => {
-  const detector = await createWakeWordDetector("hey rex", { whisperModelPath: genuineModel("tiny.en"), vadModelPath });
+t.test("phrase engine with transcript scoring", async (t) => {
+  const detector = await createWakeWordDetector("hey rex", { whisperModelPath: genuineModel("tiny.en"), vadModelPath, scoring: "transcript" });
   t.teardown(() => detector.close());
   t.equal(detector.engine, "phrase", "a phrase selects the phrase engine");
 
@@ -154,6 +156,64 @@ t.test("phrase engine", async (t) => {
     detector.reset();
     t.same(await stream(detector, sentence), [], "no detection");
   });
+});
+
+t.test("phrase engine with guided scoring", async (t) => {
+  const scores: WakeScore[] = [];
+  const detector = await createWakeWordDetector("hey rex", {
+    whisperModelPath: genuineModel("tiny.en"),
+    vadModelPath,
+    scoring: "guided",
+    onScore: (score) => scores.push(score),
+  });
+  t.teardown(() => detector.close());
+
+  t.test("hey rex with a command", async (t) => {
+    const detections = await stream(detector, heyRexCommand);
+    t.equal(detections.length, 1, "one detection");
+    t.ok(scores[0]!.score >= PHRASE_DEFAULT_THRESHOLDS.guided, `the utterance scores at least the default threshold (got ${scores[0]!.score})`);
+    t.ok(scores[0]!.score <= 1, "the score is at most 1");
+    t.match(detections[0]!.command ?? "", /^what time is it\??$/i, `command is the rest of the utterance (got "${detections[0]!.command}")`);
+  });
+
+  t.test("other speech does not wake", async (t) => {
+    detector.reset();
+    t.same(await stream(detector, sentence), [], "no detection");
+  });
+});
+
+t.test("guided phrase scores", async (t) => {
+  const transcriber = await Transcriber.load(genuineModel("tiny.en"), { threads: 1 });
+  t.teardown(() => transcriber.free());
+  const transcript = await transcriber.transcribe(heyRexCommand, { fitAudioContext: true, scorePhrases: [" Hey Rex", " Good morning"] });
+  const [phrase, other] = transcript.phraseScores ?? [];
+  t.equal(transcript.phraseScores?.length, 2, "one score per phrase");
+  t.equal(phrase?.phrase, " Hey Rex", "scores keep the order of the phrases");
+  t.ok(phrase!.tokens >= 1, "the phrase has tokens");
+  t.ok(phrase!.logProbabilityBelowBest <= 0, "a phrase cannot beat whisper's first choices");
+  t.ok(phrase!.logProbability <= phrase!.logProbabilityBelowBest, "log probability is at most its distance below the best");
+  t.ok(phrase!.logProbability > other!.logProbability, `the spoken phrase is more likely than another (${phrase!.logProbability} > ${other!.logProbability})`);
+  t.ok(transcript.timings.scoreMs > 0, "scoring time is reported");
+  t.equal((await transcriber.transcribe(heyRexCommand)).phraseScores, undefined, "no phrases, no scores");
+
+  const invalid: Array<[unknown, string]> = [
+    ["Hey Rex", "a string instead of an array"],
+    [[], "an empty array"],
+    [[""], "an empty phrase"],
+    [[" Hey Rex", 7], "a number in the array"],
+    [Array.from({ length: 17 }, () => " Hey"), "17 phrases"],
+    [["x".repeat(201)], "a phrase of 201 bytes"],
+  ];
+  for (const [scorePhrases, what] of invalid) {
+    await t.rejects(transcriber.transcribe(heyRexCommand, { scorePhrases: scorePhrases as string[] }), /expected 1 to 16 phrases/, `${what} is rejected`);
+  }
+  t.equal(guidedScore([{ phrase: " a", tokens: 2, logProbability: -3, logProbabilityBelowBest: 0 }]), 1, "first choices score 1");
+  t.equal(guidedScore(undefined), 0, "no scores score 0");
+});
+
+t.test("phrase variants", async (t) => {
+  t.same(phraseVariants("hey rex"), [" Hey rex", " Hey, rex", " Hey Rex", " Hey, Rex", " hey rex", " hey, rex"], "capitals and a comma after the first word");
+  t.same(phraseVariants("jarvis"), [" Jarvis", " jarvis"], "one word has no comma");
 });
 
 t.test("phonetic matching", async (t) => {

@@ -48,6 +48,21 @@ export interface NativeTranscribeOptions {
   /** Maximum tokens per segment; 0 means no limit. */
   maxTokens?: number;
   initialPrompt?: string;
+  /**
+   * Phrases (1 to 16) to score by guided decoding after the transcription: each phrase's tokens
+   * are forced through the decoder against the same encoded audio. Text tokens start with a space.
+   */
+  scorePhrases?: string[];
+}
+
+/** Guided-decoding likelihood of one phrase at the start of the audio. */
+export interface NativePhraseScore {
+  phrase: string;
+  tokens: number;
+  /** Sum of the natural-log probabilities of the phrase's tokens. */
+  logProbability: number;
+  /** Sum of each token's log probability minus that of whisper's first choice at that step; 0 at best. */
+  logProbabilityBelowBest: number;
 }
 
 /** Wall-clock times of one whisper_full call, in milliseconds. */
@@ -60,12 +75,16 @@ export interface NativeTimings {
   /** Everything else: decoder runs, token sampling and segment output. */
   decodeMs: number;
   encodeRuns: number;
+  /** Guided decoding of `scorePhrases`, after totalMs; 0 without phrases. */
+  scoreMs: number;
 }
 
 export interface NativeTranscription {
   segments: NativeSegment[];
   language: string;
   timings: NativeTimings;
+  /** One score per entry of `scorePhrases`, in the same order; absent without phrases. */
+  phraseScores?: NativePhraseScore[];
 }
 
 export interface NativeModelInfo {

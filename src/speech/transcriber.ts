@@ -3,6 +3,7 @@ import { getLogger } from "../log.js";
 import {
   native,
   type NativeModelInfo,
+  type NativePhraseScore,
   type NativeSegment,
   type NativeTimings,
   type NativeTranscribeOptions,
@@ -27,6 +28,8 @@ export interface Transcript {
   timings: NativeTimings;
   /** False when the VAD found no speech, so whisper did not run. */
   speechDetected: boolean;
+  /** Guided-decoding scores for `scorePhrases`; absent when no phrases were given or whisper did not run. */
+  phraseScores?: NativePhraseScore[];
 }
 
 export interface TranscribeOptions extends NativeTranscribeOptions {
@@ -102,7 +105,7 @@ export class Transcriber {
     }
     signal?.throwIfAborted();
     if (this.vad && !(await this.hasSpeech(pcm))) {
-      const timings = { totalMs: 0, melMs: 0, encodeMs: 0, decodeMs: 0, encodeRuns: 0 };
+      const timings = { totalMs: 0, melMs: 0, encodeMs: 0, decodeMs: 0, encodeRuns: 0, scoreMs: 0 };
       return { text: "", segments: [], language: whisperOptions.language ?? "en", inferenceMs: 0, timings, speechDetected: false };
     }
     signal?.throwIfAborted();
@@ -125,8 +128,8 @@ export class Transcriber {
       if (deliver) for (const segment of result.segments) deliver(segment);
       let text = cleanTranscript(result.segments.map((segment) => segment.text).join(""));
       if (whisperOptions.audioContext) text = dropRepeatedSentences(text);
-      const { segments, language, timings } = result;
-      return { text, segments, language, inferenceMs: timings.totalMs, timings, speechDetected: true };
+      const { segments, language, timings, phraseScores } = result;
+      return { text, segments, language, inferenceMs: timings.totalMs, timings, speechDetected: true, phraseScores };
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       throw fromNativeError(error);

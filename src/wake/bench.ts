@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { DEFAULT_VAD_MODEL } from "../models/catalog.js";
 import { modelsDir, resolveModelFile } from "../models/store.js";
 import { defaultCacheDir } from "./dataset.js";
+import { PHRASE_DEFAULTS, type PhraseScoring } from "./phrase-spotter.js";
 import { runWakeWordBenchmark, type PhraseConfig, type WakeBenchmarkReport } from "./evaluate.js";
 import { formatWakeWordReport } from "./report.js";
 
@@ -31,11 +32,24 @@ export interface WakeWordBenchOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Phrase-engine set-ups: every model without a prompt, and the first one with the phrase as prompt. */
+/**
+ * Phrase-engine set-ups: every model with the default scoring, and the first model also with the
+ * other scoring and with the phrase as prompt.
+ */
 function phraseConfigs(models: string[], dir: string): PhraseConfig[] {
-  const configs = models.map((model) => ({ label: model, whisperModelPath: resolveModelFile(model, dir), promptWithPhrase: false }));
+  const scoring = PHRASE_DEFAULTS.scoring;
+  const other: PhraseScoring = scoring === "guided" ? "transcript" : "guided";
+  const configs: PhraseConfig[] = models.map((model) => ({
+    label: `${model}, ${scoring}`,
+    whisperModelPath: resolveModelFile(model, dir),
+    promptWithPhrase: false,
+    scoring,
+  }));
   const first = configs[0];
-  if (first) configs.splice(1, 0, { ...first, label: `${first.label} + prompt`, promptWithPhrase: true });
+  if (first) {
+    const model = models[0]!;
+    configs.splice(1, 0, { ...first, label: `${model}, ${other}`, scoring: other }, { ...first, label: `${model}, ${scoring} + prompt`, promptWithPhrase: true });
+  }
   return configs;
 }
 

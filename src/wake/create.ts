@@ -1,7 +1,7 @@
 import { RexError } from "../errors.js";
 import type { Transcriber } from "../speech/transcriber.js";
 import { isOpenWakeWordSpec, OpenWakeWordDetector, OPENWAKEWORD_MODELS } from "./openwakeword.js";
-import { PhraseSpotter } from "./phrase-spotter.js";
+import { PhraseSpotter, type PhraseScoring } from "./phrase-spotter.js";
 import type { WakeDetectorOptions, WakeWordDetector } from "./types.js";
 
 /** The wake word rex listens for when none is configured. */
@@ -20,6 +20,8 @@ export interface CreateWakeWordOptions extends WakeDetectorOptions {
   vadModelPath?: string;
   /** Phrase engine: CPU threads for whisper. */
   threads?: number;
+  /** Phrase engine: "guided" or "transcript" scoring of each utterance. */
+  scoring?: PhraseScoring;
 }
 
 /**

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { Transcriber } from "../speech/transcriber.js";
 import { type Clip, type Dataset, prepareDataset, readClip } from "./dataset.js";
 import { OpenWakeWordDetector, OPENWAKEWORD_DEFAULTS, stepDecision, type DecisionSettings } from "./openwakeword.js";
-import { PHRASE_DEFAULTS, PhraseSpotter, type PhraseTranscript } from "./phrase-spotter.js";
+import { PHRASE_DEFAULT_THRESHOLDS, PHRASE_DEFAULTS, PhraseSpotter, type PhraseScoring, type PhraseTranscript } from "./phrase-spotter.js";
 import type { WakeWordDetector } from "./types.js";
 
 const SAMPLE_RATE = 16000;
@@ -18,7 +18,11 @@ const CHUNK_SAMPLES = 1280;
 const IDLE_SECONDS = 60;
 
 export const OPENWAKEWORD_THRESHOLDS = [0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.95];
-export const PHRASE_THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9, 1];
+/** Thresholds of the phrase engine's table, for each scoring. */
+export const PHRASE_THRESHOLDS: Readonly<Record<PhraseScoring, number[]>> = {
+  transcript: [0.5, 0.6, 0.7, 0.8, 0.9, 1],
+  guided: [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7],
+};
 
 /** One whisper set-up of the phrase engine. */
 export interface PhraseConfig {
@@ -26,6 +30,7 @@ export interface PhraseConfig {
   label: string;
   whisperModelPath: string;
   promptWithPhrase: boolean;
+  scoring: PhraseScoring;
 }
 
 export interface WakeBenchmarkOptions {
@@ -77,6 +82,8 @@ export interface EngineResult {
   ordinaryHours: number;
   nearMisses: number;
   rows: ThresholdRow[];
+  /** The engine's default threshold, at which the summary and the per-voice table are taken. */
+  defaultThreshold: number;
   /** CPU time over audio time on the clips, in percent of one core. */
   cpuPercent: number;
   /** The same for the negative reading set alone: continuous speech. */
@@ -319,7 +326,7 @@ async function benchmarkOpenWakeWord(dataset: Dataset, model: string, phrase: st
     const defaults = { ...OPENWAKEWORD_DEFAULTS, refractorySamples };
     const detected = (entry: ClipScores) =>
       openWakeWordRow([entry], entry.clip.phrase ?? "", defaults, 1).falseRejectRate === 0;
-    return { ...base, rows, falseRejectsByVoice: rejectsByVoice(run.scores, phrase, detected) };
+    return { ...base, rows, defaultThreshold: OPENWAKEWORD_DEFAULTS.threshold, falseRejectsByVoice: rejectsByVoice(run.scores, phrase, detected) };
   } finally {
     await detector.close();
   }
@@ -359,15 +366,18 @@ async function benchmarkPhrase(
   log: (line: string) => void,
 ): Promise<EngineResult> {
   let utterances: NonNullable<ClipScores["utterances"]> = [];
+  const thresholds = PHRASE_THRESHOLDS[config.scoring];
+  const defaultThreshold = PHRASE_DEFAULT_THRESHOLDS[config.scoring];
   const transcriber = await Transcriber.load(config.whisperModelPath, { threads: options.threads, useGpu: false });
   const detector = await PhraseSpotter.load(phrase, {
     transcriber,
     vadModelPath: options.vadModelPath,
     promptWithPhrase: config.promptWithPhrase,
+    scoring: config.scoring,
     // The lowest threshold of the table, so every row finds the commands of its detections.
     // NOTE: utterances scoring between it and a higher row's threshold pay for a second pass
     // in the CPU figures, which the higher threshold would skip.
-    threshold: Math.min(...PHRASE_THRESHOLDS),
+    threshold: Math.min(...thresholds),
     refractorySeconds: 0,
     onTranscript: (utterance) => utterances.push(utterance),
   });
@@ -383,11 +393,11 @@ async function benchmarkPhrase(
     );
     const base = baseResult("phrase", config.label, scope, run, phrase);
     const refractorySamples = PHRASE_DEFAULTS.refractorySeconds * SAMPLE_RATE;
-    const rows = PHRASE_THRESHOLDS.map((threshold) =>
+    const rows = thresholds.map((threshold) =>
       summarize(run.scores, phrase, (entry) => phraseDetections(entry, threshold, refractorySamples), { threshold }, base.negativeHours),
     );
 
-    const detectedAtDefault = (entry: ClipScores) => phraseDetections(entry, PHRASE_DEFAULTS.threshold, refractorySamples) > 0;
+    const detectedAtDefault = (entry: ClipScores) => phraseDetections(entry, defaultThreshold, refractorySamples) > 0;
     let commands = 0, exact = 0, errors = 0;
     const missedPositives: string[] = [];
     const acceptedNearMisses: string[] = [];
@@ -399,7 +409,7 @@ async function benchmarkPhrase(
           continue;
         }
         if (!entry.clip.command) continue;
-        const best = entry.utterances!.find((utterance) => utterance.score >= PHRASE_DEFAULTS.threshold)!;
+        const best = entry.utterances!.find((utterance) => utterance.score >= defaultThreshold)!;
         const error = wordErrorRate(entry.clip.command, best.command ?? "");
         commands++;
         errors += error;
@@ -411,6 +421,7 @@ async function benchmarkPhrase(
     return {
       ...base,
       rows,
+      defaultThreshold,
       commandExactRate: exact / Math.max(1, commands),
       commandWordErrorRate: errors / Math.max(1, commands),
       falseRejectsByVoice: rejectsByVoice(run.scores, phrase, detectedAtDefault),

@@ -1,8 +1,6 @@
 import { COMMANDS, NEAR_MISSES, SENTENCES } from "./corpus.js";
 import { NOISE_SNR_DB, PITCHES, RATES } from "./dataset.js";
 import type { EngineResult, ThresholdRow, WakeBenchmarkReport } from "./evaluate.js";
-import { OPENWAKEWORD_DEFAULTS } from "./openwakeword.js";
-import { PHRASE_DEFAULTS } from "./phrase-spotter.js";
 
 /** openWakeWord's published target for its models. */
 const GOAL_FALSE_REJECT_RATE = 0.05;
@@ -87,8 +85,7 @@ function summaryLines(report: WakeBenchmarkReport): string[] {
     "",
   ];
   for (const result of report.results.filter((entry) => entry.scope === "full")) {
-    const defaultThreshold = result.engine === "openwakeword" ? OPENWAKEWORD_DEFAULTS.threshold : PHRASE_DEFAULTS.threshold;
-    const defaults = result.rows.find((row) => row.threshold === defaultThreshold && (row.patience ?? 1) === 1);
+    const defaults = result.rows.find((row) => row.threshold === result.defaultThreshold && (row.patience ?? 1) === 1);
     const best = bestWithinGoal(result, (row) => row.falseAcceptsPerHour);
     const bestOrdinary = bestWithinGoal(result, (row) => row.ordinaryFalseAcceptsPerHour);
     const met = best !== undefined && best.falseRejectRate <= GOAL_FALSE_REJECT_RATE;
@@ -104,16 +101,16 @@ function summaryLines(report: WakeBenchmarkReport): string[] {
     lines.push(
       "",
       "Phrase engine set-ups on the comparison subset (every fourth positive clip, the near misses and the sentences), " +
-        `at threshold ${PHRASE_DEFAULTS.threshold}:`,
+        "at each scoring's default threshold:",
       "",
-      "| whisper set-up | false rejects | false accepts per hour | near misses accepted | commands word for word | CPU, % of one core |",
-      "|---|---|---|---|---|---|",
+      "| whisper set-up | threshold | false rejects | false accepts per hour | near misses accepted | commands word for word | CPU, % of one core |",
+      "|---|---|---|---|---|---|---|",
     );
     for (const result of compared) {
-      const row = result.rows.find((entry) => entry.threshold === PHRASE_DEFAULTS.threshold);
+      const row = result.rows.find((entry) => entry.threshold === result.defaultThreshold);
       if (!row) continue;
       lines.push(
-        `| ${result.label} | ${percent(row.falseRejectRate)} | ${row.falseAcceptsPerHour.toFixed(2)} | ${percent(row.nearMissAcceptRate)} | ` +
+        `| ${result.label} | ${result.defaultThreshold} | ${percent(row.falseRejectRate)} | ${row.falseAcceptsPerHour.toFixed(2)} | ${percent(row.nearMissAcceptRate)} | ` +
           `${percent(result.commandExactRate ?? 0)} | ${result.cpuPercent.toFixed(2)} |`,
       );
     }
@@ -160,8 +157,10 @@ export function formatWakeWordReport(report: WakeBenchmarkReport, run: { command
     "All speech is synthetic. openWakeWord's models were trained on speech from other text-to-speech models, and " +
       "openWakeWord measured its target on recorded speech, so these numbers are not comparable with its published ones.",
     "",
-    "The phrase engine transcribes freely and matches the transcript. Guided decoding, which scores the phrase's tokens " +
-      "against the audio, needs a forced-decoding call in the native addon that rex does not have, so it is not measured.",
+    "The phrase engine transcribes the start of each utterance freely and scores it in one of two ways, named in each label. " +
+      "Transcript scoring compares the phonetic key of the transcript's first words with the phrase's. Guided scoring forces " +
+      "the phrase's spellings (such as \" Hey Rex\" and \" Hey, rex\") through whisper's decoder against the same encoded audio, " +
+      "and takes the geometric mean over the tokens of each token's probability divided by that of whisper's first choice at that step.",
     "",
     "A false reject is a positive clip without a detection. False accepts count every detection in the negative clips, " +
       "with the engine's refractory period, per hour of negative audio. CPU time is the process's user and system time " +
