@@ -1,6 +1,6 @@
 /**
  * rex's library API: speech recognition with whisper.cpp, audio devices and file decoding with
- * miniaudio, voice activity detection, and the pieces of the conversation loop.
+ * miniaudio, voice activity detection, wake words, and the pieces of the conversation loop.
  */
 export { RexError, isRexError, type RexErrorCode } from "./errors.js";
 export { configureLogger, getLogger, type LoggerOptions } from "./log.js";
@@ -23,6 +23,18 @@ export { cleanTranscript } from "./speech/text.js";
 export { MODEL_CATALOG, DEFAULT_MODEL, DEFAULT_VAD_MODEL, findModel, type ModelEntry } from "./models/catalog.js";
 export { modelsDir, resolveModelFile, installedModels } from "./models/store.js";
 export { pullModel, type PullOptions, type DownloadProgress } from "./models/download.js";
+
+export { createWakeWordDetector, DEFAULT_WAKE_WORD, type CreateWakeWordOptions } from "./wake/create.js";
+export { OpenWakeWordDetector, OPENWAKEWORD_MODELS, OPENWAKEWORD_DEFAULTS } from "./wake/openwakeword.js";
+export {
+  PhraseSpotter,
+  PHRASE_DEFAULTS,
+  PHRASE_DEFAULT_THRESHOLDS,
+  type PhraseScoring,
+  type PhraseSpotterOptions,
+  type PhraseTranscript,
+} from "./wake/phrase-spotter.js";
+export type { WakeDetection, WakeDetectorOptions, WakeScore, WakeWordDetector } from "./wake/types.js";
 
 export { createResponder, type ResponderSettings } from "./llm/select.js";
 export { OfflineResponder } from "./llm/offline-responder.js";

@@ -3,8 +3,8 @@ export interface WakeDetection {
   /** The model name (such as "hey_jarvis") or the configured phrase that was detected. */
   phrase: string;
   /**
-   * Detection score in [0, 1]: the classifier's probability for a model, and the phonetic
-   * similarity of the transcript's first words for a phrase.
+   * Detection score in [0, 1]: the classifier's probability for a model, and for a phrase the
+   * guided-decoding or transcript score of the utterance's start (see PhraseScoring).
    */
   score: number;
   /**
