@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 
 import { registerAudioBench } from "../bench/audio.js";
 import { registerBench } from "./commands/bench.js";
+import { registerTurnBench } from "./commands/bench-turn.js";
 import { registerWakeWordBench } from "./commands/bench-wakeword.js";
 import { registerConfig } from "./commands/config.js";
 import { registerDevices } from "./commands/devices.js";
@@ -32,6 +33,7 @@ registerModels(program);
 registerBench(program);
 registerAudioBench(program);
 registerWakeWordBench(program);
+registerTurnBench(program);
 registerConfig(program);
 registerDoctor(program);
 registerHistory(program);
