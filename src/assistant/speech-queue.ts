@@ -6,6 +6,9 @@ import type { SynthesizedAudio, Synthesizer } from "../tts/types.js";
 
 const log = getLogger("speech-queue");
 
+/** Stands in for a sentence whose synthesis was skipped because the queue stopped; run() skips it. */
+const SILENCE: SynthesizedAudio = { pcm: new Float32Array(0), sampleRate: 16000 };
+
 export interface SpeechQueueOptions {
   synthesizer: Synthesizer;
   outputDevice?: string;
@@ -27,9 +30,10 @@ interface Pending {
 }
 
 /**
- * Speaks a reply sentence by sentence. Each sentence is synthesized as soon as it is queued, so
- * synthesis of the next sentence overlaps playback of the current one; playback keeps the
- * order. stop() silences the device at once and drops what is left.
+ * Speaks a reply sentence by sentence. Sentences are synthesized one at a time in queue order,
+ * each as soon as the one before it is ready, so synthesis runs ahead of playback while the first
+ * sentence does not share the CPU with the rest. stop() silences the device at once and drops
+ * what is left.
  */
 export class SpeechQueue {
   private readonly pending: Pending[] = [];
@@ -37,14 +41,18 @@ export class SpeechQueue {
   private runner: Promise<void> | undefined;
   private playback: PlaybackStream | undefined;
   private stopped = false;
+  /** Synthesis of the last queued sentence; the next one starts when it settles. */
+  private lastSynthesis: Promise<unknown> = Promise.resolve();
   private firstAudioAt: number | undefined;
 
   constructor(private readonly options: SpeechQueueOptions) {}
 
   enqueue(text: string): void {
     if (this.stopped) return;
-    const audio = this.options.synthesizer.synthesize(text, { ...this.options.voice, signal: this.options.signal });
-    audio.catch(() => undefined); // reported when its turn to play comes
+    const audio = this.lastSynthesis.then(() =>
+      this.stopped ? SILENCE : this.options.synthesizer.synthesize(text, { ...this.options.voice, signal: this.options.signal }),
+    );
+    this.lastSynthesis = audio.catch(() => undefined); // a failure is reported when its turn to play comes
     this.pending.push({ text, audio });
     this.runner ??= this.run().finally(() => (this.runner = undefined));
   }
