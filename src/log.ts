@@ -1,4 +1,5 @@
 import { pino, type Logger, type LevelWithSilent } from "pino";
+import pinoPretty from "pino-pretty";
 
 export type { Logger };
 
@@ -28,23 +29,20 @@ const REDACTED_PATHS = [
 
 /**
  * Creates the process-wide logger. Logs go to standard error, because standard output carries
- * results such as transcripts.
+ * results such as transcripts. Every stream is written on the calling thread: pino's transports
+ * would start a worker thread with its own JavaScript heap, tens of MB for a few log lines.
  */
 export function configureLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? "info";
   const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
-  const targets: pino.TransportTargetOptions[] = [];
-  if (pretty) {
-    targets.push({ target: "pino-pretty", level, options: { destination: 2, colorize: true, translateTime: "HH:MM:ss.l" } });
-  }
-  if (options.file) targets.push({ target: "pino/file", level, options: { destination: options.file, mkdir: true } });
-
-  if (targets.length === 0) {
-    root = pino({ level, redact: REDACTED_PATHS }, pino.destination({ dest: 2, sync: true }));
-  } else {
-    if (!pretty) targets.push({ target: "pino/file", level, options: { destination: 2 } });
-    root = pino({ level, redact: REDACTED_PATHS }, pino.transport({ targets }));
-  }
+  const standardError = pretty
+    ? pinoPretty({ destination: 2, colorize: true, translateTime: "HH:MM:ss.l", sync: true })
+    : pino.destination({ dest: 2, sync: true });
+  // A multistream entry cannot be "silent"; the logger's own level already drops every line then.
+  const streamLevel = level === "silent" ? "fatal" : level;
+  const streams: pino.StreamEntry[] = [{ level: streamLevel, stream: standardError }];
+  if (options.file) streams.push({ level: streamLevel, stream: pino.destination({ dest: options.file, mkdir: true, sync: true }) });
+  root = pino({ level, redact: REDACTED_PATHS }, streams.length === 1 ? standardError : pino.multistream(streams));
   return root;
 }
 
