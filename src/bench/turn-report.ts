@@ -40,19 +40,41 @@ export function goalLines(report: TurnBenchReport): string[] {
   const lines: string[] = [];
   const offline = report.results.find((result) => result.responder === "offline");
   const firstSound = offline?.fromEndpoint.firstSound;
-  if (firstSound) {
+  if (offline && firstSound) {
     const met = firstSound.median <= GOAL_FIRST_SOUND_MS;
     lines.push(
       `${met ? "met" : "missed"}: endpoint to first reply sound with the offline responder and espeak-ng at most ` +
-        `${GOAL_FIRST_SOUND_MS} ms: median ${Math.round(firstSound.median)} ms, p95 ${Math.round(firstSound.p95)} ms`,
+        `${GOAL_FIRST_SOUND_MS} ms: median ${Math.round(firstSound.median)} ms, p95 ${Math.round(firstSound.p95)} ms` +
+        (met ? "" : `, ${over(firstSound.median, GOAL_FIRST_SOUND_MS, "ms")}. ${whereTheTimeGoes(offline)}`),
     );
   }
   const peak = Math.max(...report.results.map((result) => result.peakRssMB));
   if (Number.isFinite(peak)) {
     const met = peak <= GOAL_PEAK_RSS_MB;
-    lines.push(`${met ? "met" : "missed"}: peak resident memory of rex listen at most ${GOAL_PEAK_RSS_MB} MB: ${Math.round(peak)} MB with ${report.model}`);
+    lines.push(
+      `${met ? "met" : "missed"}: peak resident memory of rex listen at most ${GOAL_PEAK_RSS_MB} MB: ${Math.round(peak)} MB with ${report.model}` +
+        (met ? "" : `, ${over(peak, GOAL_PEAK_RSS_MB, "MB")}`),
+    );
   }
   return lines;
+}
+
+function over(measured: number, target: number, unit: string): string {
+  return `${Math.round(measured - target)} ${unit} (${(((measured - target) / target) * 100).toFixed(0)}%) over`;
+}
+
+/** Describes the stages between the endpoint and the first sound, from their medians. */
+function whereTheTimeGoes(result: ResponderResult): string {
+  const at = (stage: Stage) => result.fromEndpoint[stage]?.median;
+  const transcript = at("transcript");
+  const firstAudio = at("firstAudio");
+  const firstSound = at("firstSound");
+  if (transcript === undefined || firstAudio === undefined || firstSound === undefined) return "";
+  return (
+    `In medians from the endpoint, whisper's transcript is ready after ${Math.round(transcript)} ms, the reply's first ` +
+    `sentence reaches the playback device ${Math.round(firstAudio - transcript)} ms later, and the sink plays it ` +
+    `${Math.round(firstSound - firstAudio)} ms after that.`
+  );
 }
 
 function textTable(rows: string[][]): string[] {
