@@ -35,7 +35,7 @@ function stageRows(result: ResponderResult): string[][] {
 
 const HEADER = ["stage", "from end of speech, median", "p95", "from endpoint, median", "p95"];
 
-/** Goal lines: met or missed, with the measured value. */
+/** Returns one line per goal: met or missed, with the measured value. */
 export function goalLines(report: TurnBenchReport): string[] {
   const lines: string[] = [];
   const offline = report.results.find((result) => result.responder === "offline");
