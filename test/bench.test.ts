@@ -69,7 +69,7 @@ t.test("bench --json reports rex alone", async (t) => {
 
   const rendered = spawnSync(process.execPath, [cli, "bench", "--from", join(dir, "RESULTS.json")], { encoding: "utf8", timeout: 60_000 });
   t.equal(rendered.status, 0, `--from exits with 0 (stderr: ${rendered.stderr})`);
-  t.match(rendered.stdout, /== tiny\.en, 2 threads, cpu, flash attention ==/, "--from renders the saved report");
+  t.match(rendered.stdout, /== tiny\.en, 2 threads, cpu, no flash attention ==/, "--from renders the saved report");
 });
 
 t.test("bench rejects unknown inputs", async (t) => {

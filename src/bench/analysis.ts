@@ -15,7 +15,7 @@ function methodNotes(report: BenchReport): string[] {
       "as an application would, and whisper-cli starts once per utterance, as a command-line tool is used. " +
       "Each ratio is the median of the ratios within the runs.",
     "- rex is driven through its public API, as an application uses it: `Transcriber.load`, `decodeAudioFile` and `transcribe()` in a child Node process, " +
-      "with rex's defaults (greedy decoding, token timestamps, language en) and flash attention as each configuration's label says (rex's default is on).",
+      "with rex's defaults (greedy decoding, token timestamps, language en) and flash attention as each configuration's label says (rex's default is off).",
     "- whisper-cli and whisper-bench are built by `bench/build-whisper-cpp.sh` from the whisper.cpp source that rex's addon compiles, with the same CMake options " +
       "(Release, static, GGML_NATIVE and OpenMP off, AVX, AVX2, FMA and F16C on); the script compares its CMake cache with the addon's. " +
       "whisper-cli runs with `-l en -bs 1 -sns -ml 1000 -t <threads>` and `-fa` or `-nfa` as rex has flash attention on or off, which makes it do rex's work: " +

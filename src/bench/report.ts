@@ -116,7 +116,7 @@ function audioContextSection(config: ConfigResult, tightMargin: number): Section
     title: "Encoder window (audioContext), rex with the model loaded",
     description:
       "full: whisper's 30 s window (1500 frames of 20 ms). fit: rex's fitAudioContext, the utterance + 128 frames " +
-      `without retries at higher temperatures. tight: the utterance + ${tightMargin} frames, also without retries. Times in ms.`,
+      `(rounded up to a multiple of 256 with flash attention) without retries at higher temperatures. tight: the utterance + ${tightMargin} frames, also without retries. Times in ms.`,
     headers: ["input", "audio", "window", "frames", "transcribe", "encode", "decode", "WER"],
     rows,
     notes: [],

@@ -46,19 +46,22 @@ const FULL_AUDIO_CONTEXT = 1500;
  * window turns off temperature retries, as fitAudioContext does, so only the size differs.
  */
 function windowOptions(window: WindowChoice, samples: number): { options: TranscribeOptions; audioContext: number } {
-  if (window === "fit") return { options: { fitAudioContext: true }, audioContext: fittedAudioContext(samples) };
+  if (window === "fit") return { options: { fitAudioContext: true }, audioContext: fittedAudioContext(samples, flashAttention) };
   if (window === "full") return { options: {}, audioContext: FULL_AUDIO_CONTEXT };
   return { options: { audioContext: window, temperatureIncrement: 0 }, audioContext: window };
 }
 
 let transcriber: Transcriber | undefined;
+/** The loaded model's flash-attention setting, which changes the fitted window. */
+let flashAttention = false;
 
 async function load(setup: RexWorkerSetup): Promise<RexWorkerReady> {
   configureLogger({ level: "warn", pretty: false });
-  const { threads, useGpu, flashAttention } = setup;
+  const { threads, useGpu } = setup;
+  flashAttention = setup.flashAttention;
   const rssBeforeLoadMB = process.memoryUsage().rss / 2 ** 20;
   const started = performance.now();
-  transcriber = await Transcriber.load(setup.modelPath, { threads, useGpu, flashAttention });
+  transcriber = await Transcriber.load(setup.modelPath, { threads, useGpu, flashAttention: setup.flashAttention });
   return { loadMs: performance.now() - started, rssBeforeLoadMB };
 }
 

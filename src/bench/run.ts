@@ -189,7 +189,7 @@ async function runStreamsAndWindows(context: ConfigContext, run: number): Promis
   };
   const cliItem = async (input: BenchInput, window: "full" | "fit"): Promise<StreamItem> => {
     // rex's fitAudioContext also turns off retries at higher temperatures, so -nf matches it.
-    const fit = window === "fit" ? { audioContext: fittedAudioContext(input.samples), noFallback: true } : {};
+    const fit = window === "fit" ? { audioContext: fittedAudioContext(input.samples, key.flashAttention), noFallback: true } : {};
     const cli = await runWhisperCli(tools!, modelPath, [input.path], { ...key, ...fit });
     const { wallMs, loadMs, transcribeMs, maxRssMB, text } = cli;
     return { wallMs, loadMs, transcribeMs, maxRssMB, text };

@@ -25,9 +25,11 @@ export const settingsSchema = z.object({
   useGpu: z.boolean().default(true),
   /**
    * Flash attention in whisper. On the CPU it lowered base's peak memory from 403 to 314 MB and an
-   * 11 s transcription from about 2.0 to 1.5 s (2 threads, AVX2), with the same words.
+   * 11 s transcription from about 2.0 to 1.5 s (2 threads, AVX2). It is off by default because
+   * whisper.cpp 1.9.1 then reads stale padding rows, which garbled base's fitted-window transcripts,
+   * and the rounding that avoids them makes short commands slower.
    */
-  flashAttention: z.boolean().default(true),
+  flashAttention: z.boolean().default(false),
   /** In the assistant, shrink whisper's 30 s encoder window to each utterance plus 2.56 s. */
   fitAudioContext: z.boolean().default(true),
   /** Capture device: index, exact name or part of a name; default device when unset. */

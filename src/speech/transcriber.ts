@@ -46,7 +46,11 @@ export interface TranscribeOptions extends NativeTranscribeOptions {
 
 export interface LoadOptions {
   useGpu?: boolean;
-  /** Flash attention; default true, because on the CPU it used less memory and time. */
+  /**
+   * Flash attention; default false. It uses less memory and time on the CPU. whisper.cpp 1.9.1
+   * then attends to unwritten padding rows of its key and value buffers, so fitted windows are
+   * rounded up to a multiple of 256 frames, which leaves no padding rows.
+   */
   flashAttention?: boolean;
   /** Default thread count for transcriptions. */
   threads?: number;
@@ -60,9 +64,20 @@ const FULL_AUDIO_CONTEXT = 1500;
 /** Extra encoder frames past the end of the input (2.56 s), which keeps accuracy on short clips. */
 const AUDIO_CONTEXT_MARGIN = 128;
 
-/** Encoder window for `samples` of 16 kHz audio, in 20 ms encoder frames. */
-export function fittedAudioContext(samples: number): number {
-  const needed = Math.ceil((samples / SAMPLE_RATE) * AUDIO_CONTEXT_PER_SECOND) + AUDIO_CONTEXT_MARGIN;
+/**
+ * Row count to which whisper.cpp 1.9.1 pads the encoder's and the cross-attention's keys and
+ * values under flash attention. It passes no mask, so the rows past the window are attended with
+ * whatever an earlier call with another window left there (whisper.cpp pull request 3941).
+ */
+const FLASH_ATTENTION_PADDING = 256;
+
+/**
+ * Encoder window for `samples` of 16 kHz audio, in 20 ms encoder frames. With flash attention
+ * it is rounded up to a multiple of the padding, so no stale padding rows are attended.
+ */
+export function fittedAudioContext(samples: number, flashAttention = false): number {
+  let needed = Math.ceil((samples / SAMPLE_RATE) * AUDIO_CONTEXT_PER_SECOND) + AUDIO_CONTEXT_MARGIN;
+  if (flashAttention) needed = Math.ceil(needed / FLASH_ATTENTION_PADDING) * FLASH_ATTENTION_PADDING;
   return Math.min(FULL_AUDIO_CONTEXT, needed);
 }
 
@@ -72,6 +87,7 @@ export class Transcriber {
     private readonly model: NativeWhisperModel,
     private readonly vad: NativeVadModel | undefined,
     private readonly threads: number,
+    private readonly flashAttention: boolean,
   ) {}
 
   /** Loads a ggml Whisper model file; rejects with MODEL_LOAD_FAILED when it is not one. */
@@ -80,10 +96,11 @@ export class Transcriber {
     const addon = native();
     try {
       const started = performance.now();
-      const model = await addon.loadModel(path, { useGpu: options.useGpu ?? true, flashAttention: options.flashAttention ?? true });
+      const flashAttention = options.flashAttention ?? false;
+      const model = await addon.loadModel(path, { useGpu: options.useGpu ?? true, flashAttention });
       const vad = options.vadModelPath ? await addon.loadVad(options.vadModelPath) : undefined;
       log.debug({ path, ms: Math.round(performance.now() - started) }, "model loaded");
-      return new Transcriber(model, vad, options.threads ?? 4);
+      return new Transcriber(model, vad, options.threads ?? 4, flashAttention);
     } catch (error) {
       throw fromNativeError(error);
     }
@@ -98,7 +115,7 @@ export class Transcriber {
     if (!(pcm instanceof Float32Array)) throw new TypeError("expected 16 kHz mono PCM as a Float32Array");
     const { signal, onSegment, onProgress, fitAudioContext, ...whisperOptions } = options;
     if (fitAudioContext && whisperOptions.audioContext === undefined) {
-      whisperOptions.audioContext = fittedAudioContext(pcm.length);
+      whisperOptions.audioContext = fittedAudioContext(pcm.length, this.flashAttention);
       // With a shrunk window whisper often judged a short command a failed decode and retried it
       // at higher temperatures, several times slower for the same words, so retries are off.
       whisperOptions.temperatureIncrement ??= 0;

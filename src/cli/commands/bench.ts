@@ -88,7 +88,7 @@ export function registerBench(program: Command): void {
     .addOption(
       new Option("--flash-attn <list>", "flash attention in rex and whisper.cpp: off, on, or off,on for both")
         .argParser(parseOnOffList)
-        .default([true], "on"),
+        .default([false], "off"),
     )
     .option("--runs <n>", "repetitions of every measurement; the report gives medians", parsePositiveInt("--runs"), 3)
     .addOption(
