@@ -84,7 +84,7 @@ function textTable(rows: string[][]): string[] {
 
 /** Terminal output. */
 export function renderTurnText(report: TurnBenchReport): string {
-  const lines = [`rex bench turn: ${report.model}, ${report.threads} whisper threads; ${report.minutes.toFixed(1)} min`, ""];
+  const lines = [`rex bench turn: ${report.model}, whisper threads: ${report.threads}; ${report.minutes.toFixed(1)} min`, ""];
   for (const result of report.results) {
     lines.push(`== ${RESPONDER_NAMES[result.responder]}: ${result.turns.length} turns, ${result.missed} missed, peak RSS ${Math.round(result.peakRssMB)} MB ==`);
     lines.push(...textTable([HEADER, ...stageRows(result)]), "");
@@ -107,7 +107,8 @@ export function renderTurnMarkdown(report: TurnBenchReport): string {
     `Measured ${report.date} on ${machine.cpu} (${machine.cores} cores, ${machine.os}, Node ${machine.node}) with \`${report.command}\`, ` +
       `in ${report.minutes.toFixed(1)} minutes. One-minute load average: ${report.loadAverage.before.toFixed(2)} before, ${report.loadAverage.after.toFixed(2)} after.`,
     "",
-    `Model: \`${report.modelPath}\`, ${report.threads} whisper threads, rex's other settings at their defaults (fitted encoder window, flash attention, endOfSpeechMs 600).`,
+    `Model: \`${report.modelPath}\`, whisper threads: ${report.threads}. rex listen runs with its defaults for everything else ` +
+      "(fitted encoder window, no flash attention, endOfSpeechMs 600), because the benchmark clears REX_ variables from its environment.",
     "",
     "## Goals",
     "",
