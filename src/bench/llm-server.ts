@@ -132,17 +132,7 @@ function toToolCalls(reply: MockToolCallReply): MockToolCall[] {
  * in two pieces, then a final chunk with finish_reason "tool_calls".
  */
 function streamToolCalls(response: ServerResponse, toolCalls: MockToolCall[], model: string): void {
-  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  const id = `chatcmpl-mock-${Date.now()}`;
-  const chunk = (delta: object, finishReason: string | null) => ({
-    id,
-    object: "chat.completion.chunk",
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [{ index: 0, delta, finish_reason: finishReason }],
-  });
-  const write = (delta: object, finishReason: string | null = null) =>
-    response.write(`data: ${JSON.stringify(chunk(delta, finishReason))}\n\n`);
+  const write = startEventStream(response, model);
   write({ role: "assistant", content: null });
   toolCalls.forEach((call, index) => {
     const half = Math.ceil(call.function.arguments.length / 2);
@@ -161,23 +151,31 @@ async function streamReply(
   model: string,
   chunkDelayMs: number | undefined,
 ): Promise<void> {
-  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-  const id = `chatcmpl-mock-${Date.now()}`;
-  const chunk = (delta: object, finishReason: string | null) => ({
-    id,
-    object: "chat.completion.chunk",
-    created: Math.floor(Date.now() / 1000),
-    model,
-    choices: [{ index: 0, delta, finish_reason: finishReason }],
-  });
+  const write = startEventStream(response, model);
   const pieces = text.match(/\S+\s*|\s+/g) ?? [];
-  response.write(`data: ${JSON.stringify(chunk({ role: "assistant", content: "" }, null))}\n\n`);
+  write({ role: "assistant", content: "" });
   for (const piece of pieces) {
     if (!(await wait(chunkDelayMs, response))) return;
-    response.write(`data: ${JSON.stringify(chunk({ content: piece }, null))}\n\n`);
+    write({ content: piece });
   }
-  response.write(`data: ${JSON.stringify(chunk({}, "stop"))}\n\n`);
+  write({}, "stop");
   response.end("data: [DONE]\n\n");
+}
+
+/** Sends the event-stream headers and returns a function that writes one completion chunk. */
+function startEventStream(response: ServerResponse, model: string): (delta: object, finishReason?: string) => void {
+  response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  const id = `chatcmpl-mock-${Date.now()}`;
+  return (delta, finishReason) => {
+    const chunk = {
+      id,
+      object: "chat.completion.chunk",
+      created: Math.floor(Date.now() / 1000),
+      model,
+      choices: [{ index: 0, delta, finish_reason: finishReason ?? null }],
+    };
+    response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  };
 }
 
 function completionBody(text: string | null, model: string, toolCalls?: MockToolCall[]): object {

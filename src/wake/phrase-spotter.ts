@@ -117,7 +117,7 @@ export function phraseVariants(phrase: string): string[] {
   return [...new Set(spellings)];
 }
 
-/** Guided score in [0, 1]: the best variant's geometric mean of token probability relative to whisper's first choice. */
+/** Returns the guided score in [0, 1]: the best variant's geometric mean of token probability relative to whisper's first choice. */
 export function guidedScore(scores: readonly NativePhraseScore[] | undefined): number {
   if (!scores || scores.length === 0) return 0;
   return Math.max(...scores.map((score) => Math.exp(score.logProbabilityBelowBest / Math.max(1, score.tokens))));
