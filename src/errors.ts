@@ -31,6 +31,7 @@ export type RexErrorCode =
   | "TTS_FAILED"
   | "VAD_FAILED"
   | "VAD_LOAD_FAILED"
+  | "WAKE_ENROLL_FAILED"
   | "WAKE_FAILED"
   | "WAKE_MODEL_LOAD_FAILED"
   | "WAKE_MODEL_NOT_FOUND";

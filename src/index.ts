@@ -24,8 +24,10 @@ export { MODEL_CATALOG, DEFAULT_MODEL, DEFAULT_VAD_MODEL, findModel, type ModelE
 export { modelsDir, resolveModelFile, installedModels } from "./models/store.js";
 export { pullModel, type PullOptions, type DownloadProgress } from "./models/download.js";
 
-export { createWakeWordDetector, DEFAULT_WAKE_WORD, type CreateWakeWordOptions } from "./wake/create.js";
-export { OpenWakeWordDetector, OPENWAKEWORD_MODELS, OPENWAKEWORD_DEFAULTS } from "./wake/openwakeword.js";
+export { createWakeWordDetector, DEFAULT_WAKE_WORD, loadWakeVerifiers, type CreateWakeWordOptions } from "./wake/create.js";
+export { OpenWakeWordDetector, OPENWAKEWORD_MODELS, OPENWAKEWORD_DEFAULTS, type FrameFeatures } from "./wake/openwakeword.js";
+export { enroll, MIN_RECORDINGS, type EnrollOptions, type Enrollment } from "./wake/enroll.js";
+export { readVerifier, writeVerifier, defaultVerifierPath, verifierProbability, VERIFIER_DEFAULTS, type WakeVerifier } from "./wake/verifier.js";
 export {
   PhraseSpotter,
   PHRASE_DEFAULTS,

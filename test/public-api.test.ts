@@ -9,7 +9,7 @@ const rex = await import("rex");
 t.test("exports by kind", async (t) => {
   const classes = ["Transcriber", "CaptureStream", "PlaybackStream", "Endpointer", "Assistant", "OpenWakeWordDetector", "PhraseSpotter", "RexError"];
   for (const name of classes) t.type((rex as Record<string, unknown>)[name], "function", `${name} is exported`);
-  const functions = ["decodeAudioFile", "listDevices", "loadVad", "createWakeWordDetector", "loadSettings", "engineInfo", "pullModel"];
+  const functions = ["decodeAudioFile", "listDevices", "loadVad", "createWakeWordDetector", "enroll", "readVerifier", "loadSettings", "engineInfo", "pullModel"];
   for (const name of functions) t.type((rex as Record<string, unknown>)[name], "function", `${name} is exported`);
   t.equal(rex.DEFAULT_WAKE_WORD, "hey_jarvis", "the default wake word is exported");
   t.equal(rex.PHRASE_DEFAULTS.scoring, "guided", "the phrase engine scores by guided decoding by default");

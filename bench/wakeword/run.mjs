@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the wake-word benchmark from the built dist/ folder (`npx tsc -p tsconfig.json` first)
 // and writes bench/wakeword/RESULTS.md. Usage:
-//   node bench/wakeword/run.mjs [--full] [--engines openwakeword,phrase] [--model hey_jarvis]
+//   node bench/wakeword/run.mjs [--full] [--engines openwakeword,verifier,phrase] [--model hey_jarvis]
 //     [--phrase "hey rex"] [--whisper-models tiny.en,base] [--threads 2] [--output FILE]
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";

@@ -14,6 +14,7 @@ import { registerHistory } from "./commands/history.js";
 import { registerListen } from "./commands/listen.js";
 import { registerModels } from "./commands/models.js";
 import { registerTranscribe } from "./commands/transcribe.js";
+import { registerWake } from "./commands/wake.js";
 import { EXIT_USAGE } from "./run.js";
 
 const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -37,6 +38,7 @@ registerTurnBench(program);
 registerConfig(program);
 registerDoctor(program);
 registerHistory(program);
+registerWake(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -49,6 +49,7 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<[variable: string, path: string
   ["REX_ACK_TONE", "acknowledgementTone", asBoolean],
   ["REX_WAKE_WORD", "wakeWord", asString],
   ["REX_WAKE_THRESHOLD", "wakeThreshold", asNumber],
+  ["REX_WAKE_VERIFIERS", "wakeVerifiers", asPathList],
   ["REX_BARGE_IN", "bargeIn", asBoolean],
   ["REX_HISTORY_TURNS", "historyTurns", asNumber],
   ["REX_HISTORY_TOKENS", "historyTokens", asNumber],

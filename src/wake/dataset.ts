@@ -106,7 +106,7 @@ async function listVoices(kind: "en" | "variant"): Promise<string[]> {
 }
 
 /** Voice identifiers for `espeak-ng -v`: the language voices by file, variants by name after "!v/". */
-async function englishVoices(): Promise<{ voices: string[]; skipped: Array<{ voice: string; reason: string }> }> {
+export async function englishVoices(): Promise<{ voices: string[]; skipped: Array<{ voice: string; reason: string }> }> {
   const files = await listVoices("en");
   const voices: string[] = [];
   const skipped: Array<{ voice: string; reason: string }> = [];
@@ -208,7 +208,7 @@ export function activeSpeechRms(speech: Float32Array): number {
 }
 
 /** Pads the speech with quiet, adds the noise floor and, when asked, noise at 10 dB SNR. */
-function buildClip(speech: Float32Array, noise: Clip["noise"], seed: number): Float32Array {
+export function buildClip(speech: Float32Array, noise: Clip["noise"], seed: number): Float32Array {
   const lead = Math.round(LEAD_SECONDS * SAMPLE_RATE);
   const clip = new Float32Array(lead + speech.length + Math.round(TAIL_SECONDS * SAMPLE_RATE));
   clip.set(speech, lead);
@@ -303,7 +303,7 @@ function planClips(phrases: string[], voices: string[], variants: string[], full
   return specs;
 }
 
-async function runPool<T>(items: T[], jobs: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function runPool<T>(items: T[], jobs: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

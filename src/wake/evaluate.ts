@@ -7,10 +7,11 @@ import { cpus, totalmem } from "node:os";
 import { execFileSync } from "node:child_process";
 
 import { Transcriber } from "../speech/transcriber.js";
-import { type Clip, type Dataset, prepareDataset, readClip } from "./dataset.js";
+import { type Clip, type Dataset, defaultCacheDir, prepareDataset, readClip } from "./dataset.js";
 import { OpenWakeWordDetector, OPENWAKEWORD_DEFAULTS, stepDecision, type DecisionSettings } from "./openwakeword.js";
 import { PHRASE_DEFAULT_THRESHOLDS, PHRASE_DEFAULTS, PhraseSpotter, type PhraseScoring, type PhraseTranscript } from "./phrase-spotter.js";
 import type { WakeWordDetector } from "./types.js";
+import { benchmarkVerifier, type VerifierResult } from "./evaluate-verifier.js";
 
 const SAMPLE_RATE = 16000;
 const CHUNK_SAMPLES = 1280;
@@ -45,8 +46,8 @@ export interface WakeBenchmarkOptions {
    * also run on the comparison subset: every fourth positive clip, the near misses and the sentences.
    */
   phraseConfigs?: PhraseConfig[];
-  /** Engines to run; default both. */
-  engines?: Array<"openwakeword" | "phrase">;
+  /** Engines to run; default all three: openwakeword, verifier (openWakeWord with enrolled users) and phrase. */
+  engines?: WakeBenchEngine[];
   /** Whisper threads; default 1, as in the phrase engine. */
   threads?: number;
   cacheDir?: string;
@@ -54,6 +55,8 @@ export interface WakeBenchmarkOptions {
   /** Receives progress lines. */
   log?: (line: string) => void;
 }
+
+export type WakeBenchEngine = "openwakeword" | "verifier" | "phrase";
 
 export interface ThresholdRow {
   threshold: number;
@@ -118,6 +121,8 @@ export interface WakeBenchmarkReport {
     full: boolean;
   };
   results: EngineResult[];
+  /** openWakeWord with a verifier per enrolled user; absent when the "verifier" engine did not run. */
+  verifier?: VerifierResult;
 }
 
 interface ClipScores {
@@ -457,7 +462,7 @@ export async function runWakeWordBenchmark(options: WakeBenchmarkOptions = {}): 
   const model = options.model ?? "hey_jarvis";
   const modelPhrase = model.replace(/_/g, " ");
   const phrase = options.phrase ?? "hey rex";
-  const engines = options.engines ?? ["openwakeword", "phrase"];
+  const engines = options.engines ?? ["openwakeword", "verifier", "phrase"];
   const phraseConfigs = options.phraseConfigs ?? [];
   if (engines.includes("phrase") && (phraseConfigs.length === 0 || !options.vadModelPath)) {
     throw new TypeError("the phrase engine benchmark needs phraseConfigs with a Whisper model and vadModelPath");
@@ -479,6 +484,11 @@ export async function runWakeWordBenchmark(options: WakeBenchmarkOptions = {}): 
   if (engines.includes("openwakeword")) {
     log(`openWakeWord ${model}: ${dataset.clips.length} clips`);
     results.push(await benchmarkOpenWakeWord(dataset, model, modelPhrase, log));
+  }
+  let verifier: VerifierResult | undefined;
+  if (engines.includes("verifier")) {
+    log(`openWakeWord ${model} with enrolled users`);
+    verifier = await benchmarkVerifier(dataset, model, { cacheDir: options.cacheDir ?? defaultCacheDir(), log });
   }
   if (engines.includes("phrase")) {
     const settings = { vadModelPath: options.vadModelPath!, threads: options.threads ?? 1 };
@@ -509,5 +519,6 @@ export async function runWakeWordBenchmark(options: WakeBenchmarkOptions = {}): 
       full: dataset.full,
     },
     results,
+    verifier,
   };
 }

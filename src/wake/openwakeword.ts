@@ -11,6 +11,7 @@ import { basename, dirname, join } from "node:path";
 import { RexError } from "../errors.js";
 import { getLogger } from "../log.js";
 import type { WakeDetection, WakeDetectorOptions, WakeWordDetector } from "./types.js";
+import { verifierProbability, type WakeVerifier } from "./verifier.js";
 
 import type * as Ort from "onnxruntime-node";
 
@@ -45,6 +46,21 @@ export interface OpenWakeWordOptions extends WakeDetectorOptions {
   patience?: number;
   /** Folder with melspectrogram.onnx, embedding_model.onnx and the classifiers. */
   modelsDir?: string;
+  /**
+   * Speaker verifiers from `rex wake enroll`. A classifier with verifiers fires only when one of
+   * them accepts the frame, at the verifier's own threshold instead of `threshold`.
+   */
+  verifiers?: WakeVerifier[];
+}
+
+/** One 80 ms frame as a classifier saw it: its score and its input, for enrollment and benchmarks. */
+export interface FrameFeatures {
+  /** Stream offset in samples at the end of the frame. */
+  sample: number;
+  /** The classifier's score, before any verifier. */
+  score: number;
+  /** The classifier's input: its window of embeddings, window * 96 values. */
+  features: Float32Array;
 }
 
 export const OPENWAKEWORD_DEFAULTS = { threshold: 0.5, patience: 1, refractorySeconds: 2 } as const;
@@ -58,7 +74,15 @@ interface Classifier {
   window: number;
   /** Class labels when the output has one column per class, with column 0 for "no wake word". */
   labels?: string[];
+  verifiers: WakeVerifier[];
   decision: DecisionState;
+}
+
+interface ClassifierScore {
+  name: string;
+  score: number;
+  /** Set when a verifier produced `score`: the threshold that applies to it. */
+  threshold?: number;
 }
 
 interface StreamState {
@@ -181,6 +205,7 @@ async function loadClassifier(ort: typeof Ort, name: string, path: string): Prom
     outputName: output!.name,
     window,
     labels: readLabels(output!.name, columns),
+    verifiers: [],
     decision: { consecutive: 0, refractoryUntil: 0 },
   };
 }
@@ -261,6 +286,12 @@ export class OpenWakeWordDetector implements WakeWordDetector {
       const name = models[index]!.endsWith(".onnx") ? basename(path, ".onnx") : models[index]!;
       classifiers.push(await loadClassifier(ort, name, path));
     }
+    try {
+      attachVerifiers(classifiers, options.verifiers ?? []);
+    } catch (error) {
+      await Promise.all([mel, embedding, ...classifiers.map((c) => c.session)].map((s) => s.release()));
+      throw error;
+    }
     const detector = new OpenWakeWordDetector(ort, mel, embedding, classifiers, options);
     await detector.prime();
     log.debug({ models, ms: Math.round(performance.now() - started) }, "wake-word models loaded");
@@ -323,34 +354,14 @@ export class OpenWakeWordDetector implements WakeWordDetector {
   }
 
   /** Advances the mel and embedding buffers by one frame and returns each classifier's score. */
-  private async scoreFrame(frame: Float32Array): Promise<Array<{ name: string; score: number }>> {
-    const { ort, state } = this;
+  private async scoreFrame(frame: Float32Array): Promise<ClassifierScore[]> {
     try {
-      const audio = new Float32Array(MEL_CONTEXT + FRAME_SAMPLES);
-      audio.set(state.context);
-      audio.set(frame, MEL_CONTEXT);
-      state.context.set(frame.subarray(FRAME_SAMPLES - MEL_CONTEXT));
-
-      const melOutput = await this.mel.run({ [this.mel.inputNames[0]!]: new ort.Tensor("float32", audio, [1, audio.length]) });
-      const melValues = melOutput[this.mel.outputNames[0]!]!.data as Float32Array;
-      if (melValues.length !== MEL_FRAMES_PER_FRAME * MEL_BINS) {
-        throw new Error(`mel model returned ${melValues.length} values, expected ${MEL_FRAMES_PER_FRAME * MEL_BINS}`);
-      }
-      // openWakeWord's embedding model expects the mel model's dB values scaled by x / 10 + 2.
-      const scaled = new Float32Array(melValues.length);
-      for (let i = 0; i < melValues.length; i++) scaled[i] = melValues[i]! / 10 + 2;
-      pushBack(state.mel, scaled);
-
-      const embeddingInput = new ort.Tensor("float32", state.mel.slice(), [1, EMBEDDING_WINDOW, MEL_BINS, 1]);
-      const embeddingOutput = await this.embedding.run({ [this.embedding.inputNames[0]!]: embeddingInput });
-      pushBack(state.embeddings, embeddingOutput[this.embedding.outputNames[0]!]!.data as Float32Array);
-
-      const scores: Array<{ name: string; score: number }> = [];
+      await this.advance(frame);
+      const scores: ClassifierScore[] = [];
       for (const classifier of this.classifiers) {
-        const values = state.embeddings.subarray(state.embeddings.length - classifier.window * EMBEDDING_SIZE);
-        const input = new ort.Tensor("float32", values.slice(), [1, classifier.window, EMBEDDING_SIZE]);
-        const output = await classifier.session.run({ [classifier.inputName]: input });
-        scores.push(...classifierScores(classifier, output[classifier.outputName]!.data as Float32Array));
+        const features = this.window(classifier);
+        const output = await this.runClassifier(classifier, features);
+        scores.push(...classifierScores(classifier, output, features));
       }
       return scores;
     } catch (error) {
@@ -358,8 +369,72 @@ export class OpenWakeWordDetector implements WakeWordDetector {
     }
   }
 
+  /**
+   * Runs a whole clip through the front end and the classifier `model` (default: the first one)
+   * and returns every frame's score and features. The stream state is reset before and after, so
+   * call it between streams, not during one.
+   */
+  async analyze(samples: Float32Array, model?: string): Promise<FrameFeatures[]> {
+    if (!(samples instanceof Float32Array)) throw new TypeError("expected 16 kHz mono PCM as a Float32Array");
+    if (this.closed) throw new RexError("WAKE_FAILED", "the wake-word detector is closed; create a new one");
+    const classifier = model === undefined ? this.classifiers[0]! : this.classifiers.find((entry) => entry.name === model);
+    if (!classifier) throw new RangeError(`this detector has no classifier named '${model}'; it has ${this.phrases.join(", ")}`);
+    this.reset();
+    const frames: FrameFeatures[] = [];
+    try {
+      const frame = new Float32Array(FRAME_SAMPLES);
+      for (let start = 0; start + FRAME_SAMPLES <= samples.length; start += FRAME_SAMPLES) {
+        for (let i = 0; i < FRAME_SAMPLES; i++) frame[i] = Math.max(-32768, Math.min(32767, samples[start + i]! * 32768));
+        await this.advance(frame);
+        const features = this.window(classifier);
+        const output = await this.runClassifier(classifier, features);
+        frames.push({ sample: start + FRAME_SAMPLES, score: Math.max(...rawScores(classifier, output)), features });
+      }
+    } catch (error) {
+      throw new RexError("WAKE_FAILED", `wake-word inference failed: ${(error as Error).message}`, { cause: error });
+    } finally {
+      this.reset();
+    }
+    return frames;
+  }
+
+  /** Moves one frame of 16-bit-range samples through the mel and embedding models. */
+  private async advance(frame: Float32Array): Promise<void> {
+    const { ort, state } = this;
+    const audio = new Float32Array(MEL_CONTEXT + FRAME_SAMPLES);
+    audio.set(state.context);
+    audio.set(frame, MEL_CONTEXT);
+    state.context.set(frame.subarray(FRAME_SAMPLES - MEL_CONTEXT));
+
+    const melOutput = await this.mel.run({ [this.mel.inputNames[0]!]: new ort.Tensor("float32", audio, [1, audio.length]) });
+    const melValues = melOutput[this.mel.outputNames[0]!]!.data as Float32Array;
+    if (melValues.length !== MEL_FRAMES_PER_FRAME * MEL_BINS) {
+      throw new Error(`mel model returned ${melValues.length} values, expected ${MEL_FRAMES_PER_FRAME * MEL_BINS}`);
+    }
+    // openWakeWord's embedding model expects the mel model's dB values scaled by x / 10 + 2.
+    const scaled = new Float32Array(melValues.length);
+    for (let i = 0; i < melValues.length; i++) scaled[i] = melValues[i]! / 10 + 2;
+    pushBack(state.mel, scaled);
+
+    const embeddingInput = new ort.Tensor("float32", state.mel.slice(), [1, EMBEDDING_WINDOW, MEL_BINS, 1]);
+    const embeddingOutput = await this.embedding.run({ [this.embedding.inputNames[0]!]: embeddingInput });
+    pushBack(state.embeddings, embeddingOutput[this.embedding.outputNames[0]!]!.data as Float32Array);
+  }
+
+  /** A copy of the newest embeddings that `classifier` reads. */
+  private window(classifier: Classifier): Float32Array {
+    const { embeddings } = this.state;
+    return embeddings.slice(embeddings.length - classifier.window * EMBEDDING_SIZE);
+  }
+
+  private async runClassifier(classifier: Classifier, features: Float32Array): Promise<Float32Array> {
+    const input = new this.ort.Tensor("float32", features, [1, classifier.window, EMBEDDING_SIZE]);
+    const output = await classifier.session.run({ [classifier.inputName]: input });
+    return output[classifier.outputName]!.data as Float32Array;
+  }
+
   /** Applies threshold, patience and the refractory period to one frame's scores. */
-  private decide(scores: Array<{ name: string; score: number }>): WakeDetection[] {
+  private decide(scores: ClassifierScore[]): WakeDetection[] {
     const detections: WakeDetection[] = [];
     for (const classifier of this.classifiers) {
       // A multi-class model yields one score per label, and the best one is the model's score.
@@ -369,7 +444,8 @@ export class OpenWakeWordDetector implements WakeWordDetector {
         this.onScore?.({ phrase: entry.name, score: entry.score, sample: this.processed });
         if (entry.score > best.score) best = entry;
       }
-      if (stepDecision(classifier.decision, best.score, this.processed, this.settings)) {
+      const settings = best.threshold === undefined ? this.settings : { ...this.settings, threshold: best.threshold };
+      if (stepDecision(classifier.decision, best.score, this.processed, settings)) {
         detections.push({ phrase: best.name, score: best.score, sample: this.processed });
       }
     }
@@ -407,13 +483,58 @@ export function stepDecision(state: DecisionState, score: number, sample: number
   return true;
 }
 
-function classifierScores(classifier: Classifier, output: Float32Array): Array<{ name: string; score: number }> {
-  if (!classifier.labels) return [{ name: classifier.name, score: output[0]! }];
-  const scores: Array<{ name: string; score: number }> = [];
-  for (let column = 1; column < classifier.labels.length; column++) {
-    scores.push({ name: `${classifier.name}:${classifier.labels[column]}`, score: output[column]! });
+/** The classifier's own scores: one for a single-output model, one per wake label for a multi-class one. */
+function rawScores(classifier: Classifier, output: Float32Array): number[] {
+  return classifier.labels ? Array.from(output.subarray(1, classifier.labels.length)) : [output[0]!];
+}
+
+function classifierScores(classifier: Classifier, output: Float32Array, features: Float32Array): ClassifierScore[] {
+  const raw = rawScores(classifier, output);
+  if (!classifier.labels) {
+    if (classifier.verifiers.length === 0) return [{ name: classifier.name, score: raw[0]! }];
+    return [verifiedScore(classifier, raw[0]!, features)];
   }
-  return scores;
+  return raw.map((score, index) => ({ name: `${classifier.name}:${classifier.labels![index + 1]}`, score }));
+}
+
+/**
+ * Asks each verifier whose gate the classifier's score reaches, and returns the answer with the
+ * widest margin over its threshold. Below every gate the score is 0.
+ */
+function verifiedScore(classifier: Classifier, raw: number, features: Float32Array): ClassifierScore {
+  let best: ClassifierScore = { name: classifier.name, score: 0, threshold: classifier.verifiers[0]!.threshold };
+  let bestMargin = -Infinity;
+  for (const verifier of classifier.verifiers) {
+    if (raw < verifier.gate) continue;
+    const probability = verifierProbability(verifier, features);
+    if (probability - verifier.threshold > bestMargin) {
+      bestMargin = probability - verifier.threshold;
+      best = { name: classifier.name, score: probability, threshold: verifier.threshold };
+    }
+  }
+  return best;
+}
+
+/** Gives each classifier the verifiers enrolled for it; a verifier for no loaded classifier is an error. */
+function attachVerifiers(classifiers: Classifier[], verifiers: WakeVerifier[]): void {
+  for (const verifier of verifiers) {
+    const classifier = classifiers.find((entry) => entry.name === verifier.model);
+    if (!classifier) {
+      throw new RexError(
+        "WAKE_MODEL_LOAD_FAILED",
+        `a wake-word verifier was enrolled for '${verifier.model}', but rex listens for ${classifiers.map((c) => c.name).join(", ")}. ` +
+          `Enroll for that model with \`rex wake enroll --model ${classifiers[0]!.name}\` or remove the verifier.`,
+      );
+    }
+    if (classifier.labels || verifier.window !== classifier.window) {
+      throw new RexError(
+        "WAKE_MODEL_LOAD_FAILED",
+        `the verifier for '${verifier.model}' reads ${verifier.window} embeddings, but the loaded classifier ` +
+          `${classifier.labels ? "has several classes" : `reads ${classifier.window}`}. Enroll again with \`rex wake enroll\`.`,
+      );
+    }
+    classifier.verifiers.push(verifier);
+  }
 }
 
 function validateOptions(options: OpenWakeWordOptions): void {

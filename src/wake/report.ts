@@ -1,6 +1,8 @@
 import { COMMANDS, NEAR_MISSES, SENTENCES } from "./corpus.js";
 import { NOISE_SNR_DB, PITCHES, RATES } from "./dataset.js";
 import type { EngineResult, ThresholdRow, WakeBenchmarkReport } from "./evaluate.js";
+import { verifierSection, verifierSummary } from "./report-verifier.js";
+import { VERIFIER_DEFAULTS } from "./verifier.js";
 
 /** openWakeWord's published target for its models. */
 const GOAL_FALSE_REJECT_RATE = 0.05;
@@ -96,6 +98,7 @@ function summaryLines(report: WakeBenchmarkReport): string[] {
         `(${result.cpuPercentIdle.toFixed(2)}% without speech). Goal ${met ? "met" : "not met"} on this set.`,
     );
   }
+  if (report.verifier) lines.push(verifierSummary(report.verifier, VERIFIER_DEFAULTS.threshold, GOAL_FALSE_ACCEPTS_PER_HOUR));
   const compared = report.results.filter((entry) => entry.scope === "comparison");
   if (compared.length > 0) {
     lines.push(
@@ -171,5 +174,6 @@ export function formatWakeWordReport(report: WakeBenchmarkReport, run: { command
     "",
   ];
   for (const result of report.results) lines.push(...engineSection(result));
+  if (report.verifier) lines.push(...verifierSection(report.verifier));
   return lines.join("\n").trimEnd() + "\n";
 }

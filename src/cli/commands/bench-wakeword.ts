@@ -2,6 +2,7 @@ import type { Command } from "commander";
 
 import { loadSettings } from "../../config/load.js";
 import { benchWakeWord } from "../../wake/bench.js";
+import type { WakeBenchEngine } from "../../wake/evaluate.js";
 import { parsePositiveInt, runAction, setUpLogging } from "../run.js";
 
 interface WakeBenchFlags {
@@ -22,9 +23,9 @@ export function registerWakeWordBench(program: Command): void {
   if (!bench) throw new Error("registerWakeWordBench: call registerBench(program) first");
   bench
     .command("wakeword")
-    .description("measure false rejects, false accepts per hour and CPU of both wake-word engines on espeak-ng speech")
+    .description("measure false rejects, false accepts per hour and CPU of the wake-word engines on espeak-ng speech")
     .option("--full", "every English voice and variant instead of a systematic sample")
-    .option("--engines <list>", "openwakeword, phrase or both, comma-separated")
+    .option("--engines <list>", "openwakeword, verifier (openWakeWord with enrolled users), phrase; comma-separated (default all)")
     .option("--model <name>", "openWakeWord model (default hey_jarvis)")
     .option("--phrase <text>", "phrase for the whisper engine (default 'hey rex')")
     .option("--whisper-models <list>", "Whisper models for the phrase engine (default tiny.en,base)")
@@ -37,7 +38,7 @@ async function runWakeBench(flags: WakeBenchFlags): Promise<void> {
   setUpLogging(loadSettings(process.env));
   const { markdown } = await benchWakeWord({
     full: flags.full,
-    engines: list(flags.engines) as Array<"openwakeword" | "phrase"> | undefined,
+    engines: list(flags.engines) as WakeBenchEngine[] | undefined,
     model: flags.model,
     phrase: flags.phrase,
     whisperModels: list(flags.whisperModels),

@@ -10,7 +10,7 @@ import { RexError } from "../../errors.js";
 import { createResponder } from "../../llm/select.js";
 import { openMemory } from "../../memory/memory.js";
 import { loadPlugins } from "../../plugins/load.js";
-import { createWakeWordDetector } from "../../wake/create.js";
+import { createWakeWordDetector, loadWakeVerifiers } from "../../wake/create.js";
 import { pluginLoadArguments } from "../../plugins/settings.js";
 import { getLogger } from "../../log.js";
 import { Transcriber } from "../../speech/transcriber.js";
@@ -108,6 +108,7 @@ async function createAssistant(settings: Settings, explicitModel: boolean, useWa
   const wakeWord = useWakeWord
     ? await createWakeWordDetector(settings.wakeWord, {
         threshold: settings.wakeThreshold,
+        verifiers: loadWakeVerifiers(settings.wakeWord, { paths: settings.wakeVerifiers, dataDir: settings.dataDir }),
         transcriber,
         vadModelPath: resolveVadModel(settings),
         threads: settings.threads,

@@ -1,0 +1,140 @@
+import { type Command, InvalidArgumentError } from "commander";
+
+import { CaptureStream } from "../../audio/capture-stream.js";
+import { decodeAudioFile } from "../../audio/decode.js";
+import { Endpointer } from "../../audio/endpointer.js";
+import { loadVad } from "../../audio/vad.js";
+import { loadSettings } from "../../config/load.js";
+import type { Settings } from "../../config/schema.js";
+import { RexError } from "../../errors.js";
+import { resolveVadModel } from "../../models/resolve.js";
+import { DEFAULT_WAKE_WORD } from "../../wake/create.js";
+import { enroll, MIN_RECORDINGS } from "../../wake/enroll.js";
+import { isOpenWakeWordSpec } from "../../wake/openwakeword.js";
+import { defaultVerifierPath, VERIFIER_DEFAULTS, writeVerifier } from "../../wake/verifier.js";
+import { parsePositiveInt, runAction, setUpLogging } from "../run.js";
+
+interface EnrollFlags {
+  model?: string;
+  record?: number;
+  other?: string[];
+  out?: string;
+  threshold?: number;
+  device?: string;
+}
+
+/** Seconds to wait for each spoken recording before giving up. */
+const RECORD_TIMEOUT_SECONDS = 15;
+
+export function registerWake(program: Command): void {
+  const wake = program.command("wake").description("manage the wake word");
+  wake
+    .command("enroll")
+    .description("fit a speaker verifier to your voice, so the wake word wakes rex for you more often and for others less")
+    .argument("[recordings...]", `audio files (WAV, MP3, FLAC) of you saying the wake word, at least ${MIN_RECORDINGS}`)
+    .option("--model <name>", "openWakeWord model to enroll for (default: the configured wake word, or hey_jarvis)")
+    .option("--record <n>", "record n examples from the microphone instead of reading files", parsePositiveInt("--record"))
+    .option("--other <files...>", "audio files of you saying other things, as negative examples")
+    .option("--out <file>", "verifier file to write (default: $REX_DATA_DIR/wake/<model>.verifier.json)")
+    .option("--threshold <p>", `verifier probability for a detection (default ${VERIFIER_DEFAULTS.threshold})`, parseProbability)
+    .option("--device <spec>", "capture device for --record")
+    .action(runAction(runEnroll));
+}
+
+function parseProbability(value: string): number {
+  const number = Number(value);
+  if (value.trim() === "" || !(number >= 0 && number <= 1)) {
+    throw new InvalidArgumentError(`--threshold must be between 0 and 1, got '${value}'`);
+  }
+  return number;
+}
+
+/** The model to enroll for: the flag, the configured wake word when it is one model, or the default. */
+function chooseModel(flags: EnrollFlags, settings: Settings): string {
+  if (flags.model !== undefined) {
+    if (!isOpenWakeWordSpec(flags.model)) {
+      throw new RangeError(`--model must be an openWakeWord model such as ${DEFAULT_WAKE_WORD} or an .onnx file, got '${flags.model}'`);
+    }
+    return flags.model;
+  }
+  return isOpenWakeWordSpec(settings.wakeWord) ? settings.wakeWord : DEFAULT_WAKE_WORD;
+}
+
+async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
+  const settings = loadSettings(process.env);
+  setUpLogging(settings);
+  const model = chooseModel(flags, settings);
+  if (flags.record !== undefined && files.length > 0) {
+    throw new RangeError("pass recordings as files or use --record, not both");
+  }
+  const count = flags.record ?? files.length;
+  if (count < MIN_RECORDINGS) {
+    throw new RangeError(`enrollment needs at least ${MIN_RECORDINGS} recordings of the wake word, got ${count}`);
+  }
+  const recordings =
+    flags.record !== undefined ? await record(model, flags.record, settings, flags.device) : await Promise.all(files.map(decodePcm));
+  const otherSpeech = await Promise.all((flags.other ?? []).map(decodePcm));
+  process.stderr.write("rex: fitting the verifier; the first enrollment for a model also speaks its negative bank (about 2 minutes)\n");
+  const result = await enroll({
+    model,
+    recordings,
+    names: flags.record !== undefined ? undefined : files,
+    otherSpeech,
+    threshold: flags.threshold,
+    bank: { log: (line) => process.stderr.write(`rex: ${line}\n`) },
+  });
+  const out = flags.out ?? defaultVerifierPath(settings.dataDir, result.verifier.model);
+  await writeVerifier(out, result.verifier);
+  for (const entry of result.recordings) {
+    process.stdout.write(`${entry.name}: model score ${entry.score.toFixed(3)}, verifier ${entry.probability.toFixed(3)}\n`);
+  }
+  process.stdout.write(
+    `verifier for ${result.verifier.model} written to ${out}: ${result.verifier.examples.positive} wake-word frames, ` +
+      `${result.verifier.examples.negative} other frames; it accepts ${result.bankAccepted} of ${result.bankFrames} bank frames ` +
+      `at threshold ${result.verifier.threshold}.\n`,
+  );
+  if (flags.out !== undefined) process.stdout.write(`rex listen uses it when REX_WAKE_VERIFIERS=${out} is set.\n`);
+  return 0;
+}
+
+async function decodePcm(path: string): Promise<Float32Array> {
+  return (await decodeAudioFile(path)).pcm;
+}
+
+/** Records `count` utterances from the microphone, prompting before each. */
+async function record(model: string, count: number, settings: Settings, device?: string): Promise<Float32Array[]> {
+  const vad = await loadVad(resolveVadModel(settings));
+  const endpointer = new Endpointer(vad, { threshold: settings.vadThreshold, endOfSpeechMs: 500 });
+  const capture = CaptureStream.open({ device: device ?? settings.inputDevice });
+  const phrase = model.replace(/_/g, " ");
+  const recordings: Float32Array[] = [];
+  try {
+    for (let index = 1; index <= count; index++) {
+      process.stderr.write(`rex: say "${phrase}" (${index} of ${count})\n`);
+      recordings.push(await nextUtterance(capture, endpointer));
+    }
+  } finally {
+    capture.close();
+    vad.free();
+  }
+  return recordings;
+}
+
+async function nextUtterance(capture: CaptureStream, endpointer: Endpointer): Promise<Float32Array> {
+  endpointer.reset();
+  capture.discardBuffered();
+  const signal = AbortSignal.timeout(RECORD_TIMEOUT_SECONDS * 1000);
+  for await (const frame of capture.frames(512, signal)) {
+    for (const event of await endpointer.push(frame)) {
+      if (event.type !== "speechEnd") continue;
+      // Half a second of quiet after the phrase, where openWakeWord's score peaks.
+      const padded = new Float32Array(event.utterance.length + 8000);
+      padded.set(event.utterance);
+      return padded;
+    }
+  }
+  throw new RexError(
+    "WAKE_ENROLL_FAILED",
+    `no speech heard in ${RECORD_TIMEOUT_SECONDS} s; check the microphone with \`rex devices\` and speak closer to it`,
+  );
+}

