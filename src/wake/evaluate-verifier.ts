@@ -47,6 +47,7 @@ export interface VerifierRow {
   /** Verifier threshold, or the classifier's own threshold in the rows without a verifier. */
   threshold: number;
   verifier: boolean;
+  patience: number;
   falseRejectRate: number;
   falseRejectRateClean: number;
   falseRejectRateNoisy: number;
@@ -121,13 +122,26 @@ async function gated(detector: OpenWakeWordDetector, samples: Float32Array, gate
   return frames.flatMap((frame, index) => (frame.score >= gate ? [{ index, score: frame.score, features: frame.features }] : []));
 }
 
-/** Detections in one clip, with the refractory period, where `accept` passes a gated frame. */
-function detections(clip: GatedClip, accept: (frame: GatedClip["frames"][number]) => boolean): number {
+/**
+ * Counts the detections in one clip: `patience` consecutive frames that `accept` passes, with the
+ * refractory period after each. Frames below the gate are absent, so a gap in the indices breaks a run.
+ */
+function detections(clip: GatedClip, accept: (frame: GatedClip["frames"][number]) => boolean, patience: number): number {
   let count = 0;
   let until = -1;
+  let run = 0;
+  let previous = -2;
   for (const frame of clip.frames) {
-    if (frame.index < until || !accept(frame)) continue;
+    const adjacent = frame.index === previous + 1;
+    previous = frame.index;
+    if (frame.index < until || !accept(frame)) {
+      run = 0;
+      continue;
+    }
+    run = adjacent ? run + 1 : 1;
+    if (run < patience) continue;
     count++;
+    run = 0;
     until = frame.index + REFRACTORY_FRAMES;
   }
   return count;
@@ -147,6 +161,8 @@ interface Tally {
 interface RowSetting {
   threshold: number;
   verifier: boolean;
+  /** Consecutive accepted frames for a detection. */
+  patience: number;
 }
 
 function tallyUser(
@@ -161,19 +177,19 @@ function tallyUser(
     ? (frame: GatedClip["frames"][number]) => verifierProbability(verifier, frame.features) >= setting.threshold
     : (frame: GatedClip["frames"][number]) => frame.score >= setting.threshold;
   for (const test of tests) {
-    const missed = detections(test, accept) === 0;
+    const missed = detections(test, accept, setting.patience) === 0;
     tally.positives++;
     if (test.noise === "none") tally.clean++;
     if (missed) tally.rejected++;
     if (missed && test.noise === "none") tally.cleanRejected++;
   }
   for (const clip of negatives) {
-    const count = detections(clip, accept);
+    const count = detections(clip, accept, setting.patience);
     tally.falseAccepts += count;
     if (clip.ordinary) tally.ordinaryFalseAccepts += count;
   }
   for (const clip of nearMisses) {
-    const count = detections(clip, accept);
+    const count = detections(clip, accept, setting.patience);
     tally.falseAccepts += count;
     tally.ownNearMissAccepts += count;
   }
@@ -248,8 +264,9 @@ async function runUser(
 }
 
 const ROW_SETTINGS: RowSetting[] = [
-  ...[0.5, 0.1].map((threshold) => ({ threshold, verifier: false })),
-  ...VERIFIER_THRESHOLDS.map((threshold) => ({ threshold, verifier: true })),
+  ...[0.5, 0.1].map((threshold) => ({ threshold, verifier: false, patience: 1 })),
+  ...VERIFIER_THRESHOLDS.map((threshold) => ({ threshold, verifier: true, patience: 1 })),
+  ...VERIFIER_THRESHOLDS.slice(1, 6).map((threshold) => ({ threshold, verifier: true, patience: 2 })),
 ];
 
 /** Enrolls every user, then counts false rejects and false accepts with and without their verifiers. */

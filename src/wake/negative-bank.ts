@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
+import { RexError } from "../errors.js";
 import { COMMANDS, NEAR_MISSES, readingParagraphs, SENTENCES } from "./corpus.js";
 import { buildClip, defaultCacheDir, englishVoices, runPool, synthesize, type Clip } from "./dataset.js";
 import type { FrameFeatures, OpenWakeWordDetector } from "./openwakeword.js";
@@ -96,7 +97,14 @@ export async function negativeBank(
   const gatedFrames: FrameFeatures[][] = new Array(plan.length);
   let done = 0;
   await runPool(plan, options.jobs ?? 2, async (clip, index) => {
-    const speech = await synthesize(clip.voice, clip.variant, 175, 50, clip.text);
+    const speech = await synthesize(clip.voice, clip.variant, 175, 50, clip.text).catch((error: Error) => {
+      throw new RexError(
+        "TTS_FAILED",
+        `cannot speak the negative bank with the espeak-ng voice '${clip.voice}': ${error.message.split("\n")[0]}. ` +
+          "List the English voices with `espeak-ng --voices=en`.",
+        { cause: error },
+      );
+    });
     const samples = buildClip(speech, clip.noise, index + 1);
     // The detector runs one clip at a time: synthesis overlaps, inference does not.
     const analyzed = await serial(() => detector.analyze(samples, model));

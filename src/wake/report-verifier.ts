@@ -4,7 +4,8 @@ import type { VerifierResult, VerifierRow } from "./evaluate-verifier.js";
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 function rowLabel(row: VerifierRow, gate: number): string {
-  return row.verifier ? `gate ${gate}, verifier ${row.threshold}` : `classifier ${row.threshold}, no verifier`;
+  const patience = row.patience > 1 ? `, patience ${row.patience}` : "";
+  return (row.verifier ? `gate ${gate}, verifier ${row.threshold}` : `classifier ${row.threshold}, no verifier`) + patience;
 }
 
 /** Returns the verifier row with the fewest false rejects within `perHour` false accepts, if any. */
@@ -16,7 +17,7 @@ export function bestVerifierRow(result: VerifierResult, perHour: number): Verifi
 /** Writes the summary line: the default verifier threshold beside the classifier alone. */
 export function verifierSummary(result: VerifierResult, defaultThreshold: number, goalPerHour: number): string {
   const plain = result.rows.find((row) => !row.verifier && row.threshold === 0.5);
-  const verified = result.rows.find((row) => row.verifier && row.threshold === defaultThreshold);
+  const verified = result.rows.find((row) => row.verifier && row.threshold === defaultThreshold && row.patience === 1);
   const best = bestVerifierRow(result, goalPerHour);
   const describe = (row: VerifierRow | undefined) =>
     row ? `${percent(row.falseRejectRate)} false rejects, ${row.falseAcceptsPerHour.toFixed(2)} false accepts per hour` : "no row";

@@ -105,10 +105,12 @@ async function createAssistant(settings: Settings, explicitModel: boolean, useWa
     preRollMs: settings.preRollMs,
     maxUtteranceSeconds: settings.maxUtteranceSeconds,
   });
+  const verifiers = useWakeWord ? loadWakeVerifiers(settings.wakeWord, { paths: settings.wakeVerifiers, dataDir: settings.dataDir }) : [];
+  if (verifiers.length > 0) getLogger("wake").info({ models: verifiers.map((verifier) => verifier.model) }, "speaker verifier enrolled");
   const wakeWord = useWakeWord
     ? await createWakeWordDetector(settings.wakeWord, {
         threshold: settings.wakeThreshold,
-        verifiers: loadWakeVerifiers(settings.wakeWord, { paths: settings.wakeVerifiers, dataDir: settings.dataDir }),
+        verifiers,
         transcriber,
         vadModelPath: resolveVadModel(settings),
         threads: settings.threads,

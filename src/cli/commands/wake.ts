@@ -21,10 +21,13 @@ interface EnrollFlags {
   out?: string;
   threshold?: number;
   device?: string;
+  bankVoices?: string;
 }
 
 /** Seconds to wait for each spoken recording before giving up. */
 const RECORD_TIMEOUT_SECONDS = 15;
+/** Sentences of other speech that --record asks for after the wake words, as negative examples. */
+const RECORDED_SENTENCES = 2;
 
 export function registerWake(program: Command): void {
   const wake = program.command("wake").description("manage the wake word");
@@ -33,11 +36,16 @@ export function registerWake(program: Command): void {
     .description("fit a speaker verifier to your voice, so the wake word wakes rex for you more often and for others less")
     .argument("[recordings...]", `audio files (WAV, MP3, FLAC) of you saying the wake word, at least ${MIN_RECORDINGS}`)
     .option("--model <name>", "openWakeWord model to enroll for (default: the configured wake word, or hey_jarvis)")
-    .option("--record <n>", "record n examples from the microphone instead of reading files", parsePositiveInt("--record"))
+    .option(
+      "--record <n>",
+      `record n examples from the microphone instead of reading files, then ${RECORDED_SENTENCES} sentences of other speech`,
+      parsePositiveInt("--record"),
+    )
     .option("--other <files...>", "audio files of you saying other things, as negative examples")
     .option("--out <file>", "verifier file to write (default: $REX_DATA_DIR/wake/<model>.verifier.json)")
     .option("--threshold <p>", `verifier probability for a detection (default ${VERIFIER_DEFAULTS.threshold})`, parseProbability)
     .option("--device <spec>", "capture device for --record")
+    .option("--bank-voices <list>", "espeak-ng voices of the negative bank, comma-separated (default: every English voice)")
     .action(runAction(runEnroll));
 }
 
@@ -71,9 +79,9 @@ async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
   if (count < MIN_RECORDINGS) {
     throw new RangeError(`enrollment needs at least ${MIN_RECORDINGS} recordings of the wake word, got ${count}`);
   }
-  const recordings =
-    flags.record !== undefined ? await record(model, flags.record, settings, flags.device) : await Promise.all(files.map(decodePcm));
-  const otherSpeech = await Promise.all((flags.other ?? []).map(decodePcm));
+  const recorded = flags.record !== undefined ? await record(model, flags.record, settings, flags.device) : undefined;
+  const recordings = recorded?.wakeWords ?? (await Promise.all(files.map(decodePcm)));
+  const otherSpeech = [...(recorded?.sentences ?? []), ...(await Promise.all((flags.other ?? []).map(decodePcm)))];
   process.stderr.write("rex: fitting the verifier; the first enrollment for a model also speaks its negative bank (about 2 minutes)\n");
   const result = await enroll({
     model,
@@ -81,7 +89,7 @@ async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
     names: flags.record !== undefined ? undefined : files,
     otherSpeech,
     threshold: flags.threshold,
-    bank: { log: (line) => process.stderr.write(`rex: ${line}\n`) },
+    bank: { voices: bankVoices(flags.bankVoices), log: (line) => process.stderr.write(`rex: ${line}\n`) },
   });
   const out = flags.out ?? defaultVerifierPath(settings.dataDir, result.verifier.model);
   await writeVerifier(out, result.verifier);
@@ -97,32 +105,45 @@ async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
   return 0;
 }
 
+function bankVoices(list: string | undefined): string[] | undefined {
+  if (list === undefined) return undefined;
+  const voices = list.split(",").map((voice) => voice.trim()).filter(Boolean);
+  if (voices.length === 0) throw new RangeError("--bank-voices needs at least one espeak-ng voice, such as gmw/en-US");
+  return voices;
+}
+
 async function decodePcm(path: string): Promise<Float32Array> {
   return (await decodeAudioFile(path)).pcm;
 }
 
-/** Records `count` utterances from the microphone, prompting before each. */
-async function record(model: string, count: number, settings: Settings, device?: string): Promise<Float32Array[]> {
+/** Records `count` wake words from the microphone, then a few sentences of other speech, prompting before each. */
+async function record(model: string, count: number, settings: Settings, device?: string) {
   const vad = await loadVad(resolveVadModel(settings));
   const endpointer = new Endpointer(vad, { threshold: settings.vadThreshold, endOfSpeechMs: 500 });
   const capture = CaptureStream.open({ device: device ?? settings.inputDevice });
   const phrase = model.replace(/_/g, " ");
-  const recordings: Float32Array[] = [];
+  const wakeWords: Float32Array[] = [];
+  const sentences: Float32Array[] = [];
   try {
     for (let index = 1; index <= count; index++) {
-      process.stderr.write(`rex: say "${phrase}" (${index} of ${count})\n`);
-      recordings.push(await nextUtterance(capture, endpointer));
+      wakeWords.push(await nextUtterance(capture, endpointer, `say "${phrase}" (${index} of ${count})`));
+    }
+    for (let index = 1; index <= RECORDED_SENTENCES; index++) {
+      const prompt = `now say a sentence of your own without the wake word (${index} of ${RECORDED_SENTENCES})`;
+      sentences.push(await nextUtterance(capture, endpointer, prompt));
     }
   } finally {
     capture.close();
     vad.free();
   }
-  return recordings;
+  return { wakeWords, sentences };
 }
 
-async function nextUtterance(capture: CaptureStream, endpointer: Endpointer): Promise<Float32Array> {
+/** Shows `prompt` once earlier audio is discarded, then returns the next utterance. */
+async function nextUtterance(capture: CaptureStream, endpointer: Endpointer, prompt: string): Promise<Float32Array> {
   endpointer.reset();
   capture.discardBuffered();
+  process.stderr.write(`rex: ${prompt}\n`);
   const signal = AbortSignal.timeout(RECORD_TIMEOUT_SECONDS * 1000);
   for await (const frame of capture.frames(512, signal)) {
     for (const event of await endpointer.push(frame)) {
