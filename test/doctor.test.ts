@@ -44,4 +44,11 @@ t.test("doctor passes and fails clearly", { skip }, async (t) => {
   const llm = (JSON.parse(bad.stdout) as Array<{ name: string; ok: boolean; detail: string }>).find((result) => result.name === "LLM endpoint");
   t.equal(llm?.ok, false, "the LLM check fails");
   t.match(llm?.detail ?? "", /unreachable/, "the detail says the endpoint is unreachable");
+
+  const missing = join(pulse.dir, "missing.verifier.json");
+  const unenrolled = await run({ REX_WAKE_VERIFIERS: missing });
+  const wake = (JSON.parse(unenrolled.stdout) as Array<{ name: string; ok: boolean; detail: string }>).find((result) => result.name === "wake word");
+  t.equal(unenrolled.status, 1, "doctor exits 1 for a missing verifier file");
+  t.equal(wake?.ok, false, "the wake-word check fails");
+  t.match(wake?.detail ?? "", "missing.verifier.json", "the detail names the file");
 });

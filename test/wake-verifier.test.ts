@@ -177,6 +177,8 @@ t.test("rex wake enroll refuses bad input", async (t) => {
     [["--model", "hey rex", wav, wav, wav], 2, /--model must be an openWakeWord model such as hey_jarvis or an \.onnx file, got 'hey rex'/],
     [["--threshold", "2", wav, wav, wav], 2, /--threshold must be between 0 and 1, got '2'/],
     [["--record", "3", wav], 2, /as files or use --record, not both/],
+    [["--bank-voices", " , ", wav, wav, wav], 2, /--bank-voices needs at least one espeak-ng voice/],
+    [["--out", folder, wav, wav, wav], 2, /--out must name a file, but '.*' is a folder/],
     [[wav, wav, join(folder, "no such.wav")], 1, /audio file not found: '.*no such\.wav'/],
     [[wav, wav, wav], 1, /jfk\.wav: the hey_jarvis model did not hear its wake word/],
   ];

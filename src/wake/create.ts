@@ -71,7 +71,7 @@ export async function createWakeWordDetector(spec: string, options: CreateWakeWo
 }
 
 /**
- * The verifiers for a wake-word spec: the files in `paths` when given, otherwise the file
+ * Loads the verifiers for a wake-word spec: the files in `paths` when given, otherwise the file
  * `rex wake enroll` writes by default for each model in the spec, where one exists.
  */
 export function loadWakeVerifiers(spec: string, options: { paths?: string[]; dataDir: string }): WakeVerifier[] {

@@ -1,9 +1,9 @@
 /**
  * The enrollment part of the wake-word benchmark. Each espeak-ng voice and variant in a small
  * set plays one user: it enrolls with four recordings of the wake word and three sentences, then
- * speaks the wake word under the 24 conditions of the main set. The voices split into two halves;
- * a user's negative bank is spoken by the other half, and its false accepts are counted on the
- * main set's negatives spoken by its own half, plus its own near misses.
+ * speaks the wake word under the 24 conditions of the main set. The voices split into two halves.
+ * The other half speaks a user's negative bank. The user's false accepts are counted on the main
+ * set's negatives spoken by its own half, plus its own near misses.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -47,6 +47,7 @@ export interface VerifierRow {
   /** Verifier threshold, or the classifier's own threshold in the rows without a verifier. */
   threshold: number;
   verifier: boolean;
+  gate: number;
   patience: number;
   falseRejectRate: number;
   falseRejectRateClean: number;
@@ -161,6 +162,8 @@ interface Tally {
 interface RowSetting {
   threshold: number;
   verifier: boolean;
+  /** Classifier score at which the verifier is consulted; 0 in the rows without a verifier. */
+  gate: number;
   /** Consecutive accepted frames for a detection. */
   patience: number;
 }
@@ -174,7 +177,8 @@ function tallyUser(
   nearMisses: GatedClip[],
 ): void {
   const accept = setting.verifier
-    ? (frame: GatedClip["frames"][number]) => verifierProbability(verifier, frame.features) >= setting.threshold
+    ? (frame: GatedClip["frames"][number]) =>
+        frame.score >= setting.gate && verifierProbability(verifier, frame.features) >= setting.threshold
     : (frame: GatedClip["frames"][number]) => frame.score >= setting.threshold;
   for (const test of tests) {
     const missed = detections(test, accept, setting.patience) === 0;
@@ -263,10 +267,12 @@ async function runUser(
   return { verifier: enrollment.verifier, tests, nearMisses, bankFrames: enrollment.bankFrames, enrollSeconds };
 }
 
+const GATE = VERIFIER_DEFAULTS.gate;
 const ROW_SETTINGS: RowSetting[] = [
-  ...[0.5, 0.1].map((threshold) => ({ threshold, verifier: false, patience: 1 })),
-  ...VERIFIER_THRESHOLDS.map((threshold) => ({ threshold, verifier: true, patience: 1 })),
-  ...VERIFIER_THRESHOLDS.slice(1, 6).map((threshold) => ({ threshold, verifier: true, patience: 2 })),
+  ...[0.5, 0.1].map((threshold) => ({ threshold, verifier: false, gate: 0, patience: 1 })),
+  ...VERIFIER_THRESHOLDS.map((threshold) => ({ threshold, verifier: true, gate: GATE, patience: 1 })),
+  ...[0.95, 0.98, 0.99].map((threshold) => ({ threshold, verifier: true, gate: GATE, patience: 2 })),
+  ...[0.01, 0.05].flatMap((gate) => [0.95, 0.98, 0.99].map((threshold) => ({ threshold, verifier: true, gate, patience: 1 }))),
 ];
 
 /** Enrolls every user, then counts false rejects and false accepts with and without their verifiers. */

@@ -421,7 +421,7 @@ export class OpenWakeWordDetector implements WakeWordDetector {
     pushBack(state.embeddings, embeddingOutput[this.embedding.outputNames[0]!]!.data as Float32Array);
   }
 
-  /** A copy of the newest embeddings that `classifier` reads. */
+  /** Returns a copy of the newest embeddings that `classifier` reads. */
   private window(classifier: Classifier): Float32Array {
     const { embeddings } = this.state;
     return embeddings.slice(embeddings.length - classifier.window * EMBEDDING_SIZE);
@@ -483,7 +483,7 @@ export function stepDecision(state: DecisionState, score: number, sample: number
   return true;
 }
 
-/** The classifier's own scores: one for a single-output model, one per wake label for a multi-class one. */
+/** Returns the classifier's own scores: one for a single-output model, one per wake label for a multi-class one. */
 function rawScores(classifier: Classifier, output: Float32Array): number[] {
   return classifier.labels ? Array.from(output.subarray(1, classifier.labels.length)) : [output[0]!];
 }
@@ -498,8 +498,8 @@ function classifierScores(classifier: Classifier, output: Float32Array, features
 }
 
 /**
- * Asks each verifier whose gate the classifier's score reaches, and returns the answer with the
- * widest margin over its threshold. Below every gate the score is 0.
+ * Consults each verifier whose gate the classifier's score reaches, and returns the probability
+ * with the widest margin over its threshold. Below every gate the score is 0.
  */
 function verifiedScore(classifier: Classifier, raw: number, features: Float32Array): ClassifierScore {
   let best: ClassifierScore = { name: classifier.name, score: 0, threshold: classifier.verifiers[0]!.threshold };

@@ -3,9 +3,9 @@ import type { VerifierResult, VerifierRow } from "./evaluate-verifier.js";
 
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
-function rowLabel(row: VerifierRow, gate: number): string {
+function rowLabel(row: VerifierRow): string {
   const patience = row.patience > 1 ? `, patience ${row.patience}` : "";
-  return (row.verifier ? `gate ${gate}, verifier ${row.threshold}` : `classifier ${row.threshold}, no verifier`) + patience;
+  return (row.verifier ? `gate ${row.gate}, verifier ${row.threshold}` : `classifier ${row.threshold}, no verifier`) + patience;
 }
 
 /** Returns the verifier row with the fewest false rejects within `perHour` false accepts, if any. */
@@ -17,14 +17,16 @@ export function bestVerifierRow(result: VerifierResult, perHour: number): Verifi
 /** Writes the summary line: the default verifier threshold beside the classifier alone. */
 export function verifierSummary(result: VerifierResult, defaultThreshold: number, goalPerHour: number): string {
   const plain = result.rows.find((row) => !row.verifier && row.threshold === 0.5);
-  const verified = result.rows.find((row) => row.verifier && row.threshold === defaultThreshold && row.patience === 1);
+  const verified = result.rows.find(
+    (row) => row.verifier && row.threshold === defaultThreshold && row.patience === 1 && row.gate === result.gate,
+  );
   const best = bestVerifierRow(result, goalPerHour);
   const describe = (row: VerifierRow | undefined) =>
     row ? `${percent(row.falseRejectRate)} false rejects, ${row.falseAcceptsPerHour.toFixed(2)} false accepts per hour` : "no row";
   return (
     `- openWakeWord \`${result.model}\` with an enrolled verifier (${result.users.length} espeak-ng users, 4 recordings each): ` +
-    `${rowLabel(verified!, result.gate)}: ${describe(verified)}, against ${describe(plain)} for the classifier alone on the same clips. ` +
-    `Best within the false-accept goal: ${best ? `${rowLabel(best, result.gate)}: ${describe(best)}` : "no threshold in the table"}.`
+    `${rowLabel(verified!)}: ${describe(verified)}, against ${describe(plain)} for the classifier alone on the same clips. ` +
+    `Best within the false-accept goal: ${best ? `${rowLabel(best)}: ${describe(best)}` : "no threshold in the table"}.`
   );
 }
 
@@ -51,7 +53,7 @@ export function verifierSection(result: VerifierResult): string[] {
   ];
   for (const row of result.rows) {
     lines.push(
-      `| ${rowLabel(row, result.gate)} | ${percent(row.falseRejectRate)} | ${percent(row.falseRejectRateClean)} | ` +
+      `| ${rowLabel(row)} | ${percent(row.falseRejectRate)} | ${percent(row.falseRejectRateClean)} | ` +
         `${percent(row.falseRejectRateNoisy)} | ${row.falseAccepts} | ${row.falseAcceptsPerHour.toFixed(2)} | ` +
         `${row.ordinaryFalseAccepts} | ${row.ownNearMissAccepts} |`,
     );

@@ -1,3 +1,6 @@
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+
 import { type Command, InvalidArgumentError } from "commander";
 
 import { CaptureStream } from "../../audio/capture-stream.js";
@@ -9,7 +12,7 @@ import type { Settings } from "../../config/schema.js";
 import { RexError } from "../../errors.js";
 import { resolveVadModel } from "../../models/resolve.js";
 import { DEFAULT_WAKE_WORD } from "../../wake/create.js";
-import { enroll, MIN_RECORDINGS } from "../../wake/enroll.js";
+import { enroll, type Enrollment, MIN_RECORDINGS } from "../../wake/enroll.js";
 import { isOpenWakeWordSpec } from "../../wake/openwakeword.js";
 import { defaultVerifierPath, VERIFIER_DEFAULTS, writeVerifier } from "../../wake/verifier.js";
 import { parsePositiveInt, runAction, setUpLogging } from "../run.js";
@@ -26,7 +29,7 @@ interface EnrollFlags {
 
 /** Seconds to wait for each spoken recording before giving up. */
 const RECORD_TIMEOUT_SECONDS = 15;
-/** Sentences of other speech that --record asks for after the wake words, as negative examples. */
+/** Sentences of other speech that --record prompts for after the wake words, as negative examples. */
 const RECORDED_SENTENCES = 2;
 
 export function registerWake(program: Command): void {
@@ -57,7 +60,7 @@ function parseProbability(value: string): number {
   return number;
 }
 
-/** The model to enroll for: the flag, the configured wake word when it is one model, or the default. */
+/** Returns the model to enroll for: the flag, the configured wake word when it is one model, or the default. */
 function chooseModel(flags: EnrollFlags, settings: Settings): string {
   if (flags.model !== undefined) {
     if (!isOpenWakeWordSpec(flags.model)) {
@@ -79,6 +82,9 @@ async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
   if (count < MIN_RECORDINGS) {
     throw new RangeError(`enrollment needs at least ${MIN_RECORDINGS} recordings of the wake word, got ${count}`);
   }
+  const voices = bankVoices(flags.bankVoices);
+  if (flags.out !== undefined) checkOutput(flags.out);
+
   const recorded = flags.record !== undefined ? await record(model, flags.record, settings, flags.device) : undefined;
   const recordings = recorded?.wakeWords ?? (await Promise.all(files.map(decodePcm)));
   const otherSpeech = [...(recorded?.sentences ?? []), ...(await Promise.all((flags.other ?? []).map(decodePcm)))];
@@ -89,10 +95,27 @@ async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
     names: flags.record !== undefined ? undefined : files,
     otherSpeech,
     threshold: flags.threshold,
-    bank: { voices: bankVoices(flags.bankVoices), log: (line) => process.stderr.write(`rex: ${line}\n`) },
+    bank: { voices, log: (line) => process.stderr.write(`rex: ${line}\n`) },
   });
+
   const out = flags.out ?? defaultVerifierPath(settings.dataDir, result.verifier.model);
-  await writeVerifier(out, result.verifier);
+  await writeVerifier(out, result.verifier).catch((error: Error) => {
+    throw new RexError("WAKE_ENROLL_FAILED", `cannot write the verifier to '${out}': ${error.message}. Choose another file with --out.`, {
+      cause: error,
+    });
+  });
+  printEnrollment(result, out, flags.out !== undefined);
+  return 0;
+}
+
+/** Rejects an --out path that is a folder, before any recording is made. */
+function checkOutput(out: string): void {
+  if (existsSync(out) && statSync(out).isDirectory()) {
+    throw new RangeError(`--out must name a file, but '${out}' is a folder; add a file name such as ${join(out, "hey_jarvis.verifier.json")}`);
+  }
+}
+
+function printEnrollment(result: Enrollment, out: string, customPath: boolean): void {
   for (const entry of result.recordings) {
     process.stdout.write(`${entry.name}: model score ${entry.score.toFixed(3)}, verifier ${entry.probability.toFixed(3)}\n`);
   }
@@ -101,8 +124,7 @@ async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
       `${result.verifier.examples.negative} other frames; it accepts ${result.bankAccepted} of ${result.bankFrames} bank frames ` +
       `at threshold ${result.verifier.threshold}.\n`,
   );
-  if (flags.out !== undefined) process.stdout.write(`rex listen uses it when REX_WAKE_VERIFIERS=${out} is set.\n`);
-  return 0;
+  if (customPath) process.stdout.write(`rex listen uses it when REX_WAKE_VERIFIERS=${out} is set.\n`);
 }
 
 function bankVoices(list: string | undefined): string[] | undefined {
