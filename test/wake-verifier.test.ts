@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -12,6 +12,7 @@ import { enroll } from "../src/wake/enroll.js";
 import { OpenWakeWordDetector } from "../src/wake/openwakeword.js";
 import type { WakeDetection } from "../src/wake/types.js";
 import { fixturePath, repoRoot } from "./helpers/fixtures.js";
+import { encodeWav } from "./helpers/wav.js";
 import { defaultVerifierPath, fitVerifier, readVerifier, verifierProbability, writeVerifier, type WakeVerifier } from "../src/wake/verifier.js";
 
 const folder = mkdtempSync(join(tmpdir(), "rex-wake-verifier-"));
@@ -116,6 +117,31 @@ t.test("enrollment", async (t) => {
     t.same(await stream(detector, sentence!), [], "the sentence does not");
   });
 
+  t.test("rejects a verifier that rejects its own recordings", async (t) => {
+    const error = await enroll({ model: "hey_jarvis", recordings: [one!, two!, three!], otherSpeech: [one!, two!, three!], bank }).catch(
+      (caught: unknown) => caught,
+    );
+    t.ok(isRexError(error, "WAKE_ENROLL_FAILED"), "WAKE_ENROLL_FAILED");
+    t.match((error as Error).message, /would reject \d of 3 recordings at threshold 0.99: .*Nothing was written/);
+  });
+
+  t.test("rebuilds a damaged bank cache", async (t) => {
+    const cache = join(folder, "cache");
+    const [file] = readdirSync(cache).filter((name) => name.startsWith("bank-hey_jarvis-"));
+    t.ok(file, "the bank is cached");
+    writeFileSync(join(cache, file!), Buffer.alloc(1000));
+    const result = await enroll({ model: "hey_jarvis", recordings: [one!, two!, three!], bank });
+    t.ok(result.bankFrames > 0, "enrollment spoke the bank again");
+    t.ok(statSync(join(cache, file!)).size > 1000, "and rewrote the cache");
+  });
+
+  t.test("rejects a model with several classes", async (t) => {
+    await t.rejects(enroll({ model: "timer", recordings: [one!, two!, three!], bank }), {
+      code: "WAKE_ENROLL_FAILED",
+      message: /the timer model tells \d+ phrases apart, and speaker verifiers work only with single-phrase models/,
+    });
+  });
+
   t.test("rejects a recording without the wake word", async (t) => {
     const error = await enroll({ model: "hey_jarvis", recordings: [one!, silence!, three!], names: ["a.wav", "quiet.wav", "c.wav"], bank }).catch(
       (caught: unknown) => caught,
@@ -126,26 +152,31 @@ t.test("enrollment", async (t) => {
 
   t.test("checks its arguments", async (t) => {
     await t.rejects(enroll({ model: "hey_jarvis", recordings: [one!, two!], bank }), RangeError, "two recordings");
+    const long = new Float32Array(11 * 16000);
+    await t.rejects(
+      enroll({ model: "hey_jarvis", recordings: [one!, two!, long], names: ["a.wav", "b.wav", "talk.wav"], bank }),
+      /talk\.wav is 11\.0 s long; a recording of the wake word may last at most 10 s/,
+    );
     await t.rejects(enroll({ model: "hey_jarvis", recordings: [one!, two!, [] as unknown as Float32Array], bank }), TypeError);
     await t.rejects(enroll({ model: "hey_jarvis", recordings: [one!, two!, three!], gate: 0, bank }), /gate must be between/);
-    await t.rejects(enroll({ model: "hey_jarvis", recordings: [one!, two!, three!], threshold: 1.5, bank }), /threshold must be between 0 and 1, got 1.5/);
+    await t.rejects(enroll({ model: "hey_jarvis", recordings: [one!, two!, three!], threshold: 1.5, bank }), /threshold must be above 0 and below 1, got 1.5/);
   });
 });
 
 t.test("verifiers in the loop", async (t) => {
   const verifier = verifierFrom(fitVerifier(cloud(3, 1536, 1, 10), cloud(20, 1536, -1, 11)), 16);
 
-  t.test("a frame the verifier refuses does not wake", async (t) => {
+  t.test("a frame the verifier rejects does not wake", async (t) => {
     const heyJarvis = await clip("hey jarvis");
-    const refusing = { ...verifier, weights: verifier.weights.map(() => 0), bias: -20 };
+    const rejecting = { ...verifier, weights: verifier.weights.map(() => 0), bias: -20 };
     const plain = await OpenWakeWordDetector.load(["hey_jarvis"]);
-    const verified = await OpenWakeWordDetector.load(["hey_jarvis"], { verifiers: [refusing] });
+    const verified = await OpenWakeWordDetector.load(["hey_jarvis"], { verifiers: [rejecting] });
     t.teardown(() => Promise.all([plain.close(), verified.close()]));
     t.equal((await stream(plain, heyJarvis)).length, 1, "the classifier alone wakes");
     t.same(await stream(verified, heyJarvis), [], "with the verifier it does not");
   });
 
-  t.test("a verifier for another model is refused", async (t) => {
+  t.test("a verifier for another model is rejected", async (t) => {
     await t.rejects(createWakeWordDetector("alexa", { verifiers: [verifier] }), {
       code: "WAKE_MODEL_LOAD_FAILED",
       message: /enrolled for 'hey_jarvis', but rex listens for alexa/,
@@ -164,23 +195,35 @@ t.test("verifiers in the loop", async (t) => {
     t.same(loadWakeVerifiers("alexa,hey_jarvis", { dataDir }), [verifier], "hey_jarvis's file");
     t.same(loadWakeVerifiers("hey rex", { dataDir }), [], "none for a phrase");
     t.throws(() => loadWakeVerifiers("hey_jarvis", { dataDir, paths: [join(folder, "none.json")] }), { code: "WAKE_MODEL_NOT_FOUND" });
+    const path = defaultVerifierPath(dataDir, "hey_jarvis");
+    t.throws(() => loadWakeVerifiers("alexa", { dataDir, paths: [path] }), {
+      code: "WAKE_MODEL_LOAD_FAILED",
+      message: /hey_jarvis\.verifier\.json' was enrolled for 'hey_jarvis', but the wake word is 'alexa'\. Set REX_WAKE_WORD=hey_jarvis/,
+    });
+    t.throws(() => loadWakeVerifiers("hey_jarvis", { dataDir, paths: [dataDir] }), { code: "WAKE_MODEL_LOAD_FAILED", message: /is not a file/ });
   });
 });
 
-t.test("rex wake enroll refuses bad input", async (t) => {
+t.test("rex wake enroll rejects bad input", async (t) => {
   const cli = join(repoRoot, "dist", "cli", "main.js");
   const env = { ...process.env, REX_DATA_DIR: join(folder, "cli-data"), REX_LOG_LEVEL: "warn" };
   const rex = (...args: string[]) => spawnSync(process.execPath, [cli, "wake", "enroll", ...args], { encoding: "utf8", env, timeout: 60_000 });
   const wav = fixturePath("audio", "jfk.wav");
+  const quiet = join(folder, "quiet.wav");
+  writeFileSync(quiet, encodeWav({ samples: [new Float32Array(32000)], sampleRate: 16000, format: "pcm16" }));
   const cases: Array<[string[], number, RegExp]> = [
     [[wav, wav], 2, /at least 3 recordings of the wake word, got 2/],
-    [["--model", "hey rex", wav, wav, wav], 2, /--model must be an openWakeWord model such as hey_jarvis or an \.onnx file, got 'hey rex'/],
-    [["--threshold", "2", wav, wav, wav], 2, /--threshold must be between 0 and 1, got '2'/],
+    [["--model", "hey rex", wav, wav, wav], 2, /--model must be an openWakeWord model \(hey_jarvis, alexa, .*\) or an \.onnx file, got 'hey rex'/],
+    [["--out", "a:b.json", wav, wav, wav], 2, /contains ':', which separates paths in REX_WAKE_VERIFIERS/],
+    [["--out", join(wav, "v.json"), wav, wav, wav], 2, /is not a writable folder; choose another --out/],
+    [["--device", "mic", wav, wav, wav], 2, /--device applies only with --record/],
+    [["--threshold", "2", wav, wav, wav], 2, /--threshold must be a decimal above 0 and below 1, such as 0.99, got '2'/],
     [["--record", "3", wav], 2, /as files or use --record, not both/],
     [["--bank-voices", " , ", wav, wav, wav], 2, /--bank-voices needs at least one espeak-ng voice/],
     [["--out", folder, wav, wav, wav], 2, /--out must name a file, but '.*' is a folder/],
     [[wav, wav, join(folder, "no such.wav")], 1, /audio file not found: '.*no such\.wav'/],
-    [[wav, wav, wav], 1, /jfk\.wav: the hey_jarvis model did not hear its wake word/],
+    [[wav, wav, wav], 2, /jfk\.wav is 11\.0 s long; a recording of the wake word may last at most 10 s/],
+    [[quiet, quiet, quiet], 1, /quiet\.wav: the hey_jarvis model did not hear its wake word/],
   ];
   for (const [args, status, message] of cases) {
     const result = rex(...args);

@@ -75,12 +75,24 @@ export async function createWakeWordDetector(spec: string, options: CreateWakeWo
  * `rex wake enroll` writes by default for each model in the spec, where one exists.
  */
 export function loadWakeVerifiers(spec: string, options: { paths?: string[]; dataDir: string }): WakeVerifier[] {
-  if (options.paths) return options.paths.map((path) => readVerifier(path));
   const models = spec
     .split(",")
     .map((part) => part.trim())
     .filter((part) => isOpenWakeWordSpec(part))
     .map((part) => (part.endsWith(".onnx") ? basename(part, ".onnx") : part));
-  const paths = models.map((model) => defaultVerifierPath(options.dataDir, model)).filter((path) => existsSync(path));
-  return paths.map((path) => readVerifier(path));
+  if (!options.paths) {
+    const paths = models.map((model) => defaultVerifierPath(options.dataDir, model)).filter((path) => existsSync(path));
+    return paths.map((path) => readVerifier(path));
+  }
+  return options.paths.map((path) => {
+    const verifier = readVerifier(path);
+    if (models.length > 0 && !models.includes(verifier.model)) {
+      throw new RexError(
+        "WAKE_MODEL_LOAD_FAILED",
+        `the verifier '${path}' was enrolled for '${verifier.model}', but the wake word is '${spec}'. ` +
+          `Set REX_WAKE_WORD=${verifier.model}, or remove the file from REX_WAKE_VERIFIERS.`,
+      );
+    }
+    return verifier;
+  });
 }

@@ -11,6 +11,8 @@ import { fitVerifier, VERIFIER_DEFAULTS, VERIFIER_FORMAT, verifierProbability, t
 
 /** Recordings of the wake word that enrollment needs at least. */
 export const MIN_RECORDINGS = 3;
+/** Maximum length of a recording of the wake word, in seconds: a recording is one example, not a conversation. */
+export const MAX_RECORDING_SECONDS = 10;
 /** Best-scoring frames taken from each recording as examples of the wake word. */
 const FRAMES_PER_RECORDING = 3;
 /**
@@ -60,6 +62,14 @@ export async function enroll(options: EnrollOptions): Promise<Enrollment> {
   const detector = await OpenWakeWordDetector.load([options.model], { modelsDir });
   try {
     const model = detector.phrases[0]!;
+    const classes = detector.classCount(model);
+    if (classes > 1) {
+      throw new RexError(
+        "WAKE_ENROLL_FAILED",
+        `the ${model} model tells ${classes} phrases apart, and speaker verifiers work only with single-phrase models. ` +
+          "Enroll for a model such as hey_jarvis, alexa or hey_mycroft.",
+      );
+    }
     const names = options.recordings.map((_, index) => options.names?.[index] ?? `recording ${index + 1}`);
     const positives: FrameFeatures[][] = [];
     for (const [index, recording] of options.recordings.entries()) {
@@ -78,6 +88,9 @@ export async function enroll(options: EnrollOptions): Promise<Enrollment> {
     const modelFile = resolveClassifierPath(options.model, modelsDir);
     const bank = (await negativeBank(detector, model, modelFile, options.bank)).filter((frame) => frame.score >= gate);
     const negatives = [...own, ...bank].map((frame) => frame.features);
+    if (negatives.length === 0) {
+      throw new RexError("WAKE_ENROLL_FAILED", `the negative bank for ${model} has no frames to learn from; add recordings of other speech`);
+    }
     const examples = [...positives.flat(), ...augmented];
     const fitted = fitVerifier(examples.map((frame) => frame.features), negatives);
     const verifier: WakeVerifier = {
@@ -91,19 +104,34 @@ export async function enroll(options: EnrollOptions): Promise<Enrollment> {
       examples: { positive: examples.length, negative: negatives.length },
       created: new Date().toISOString(),
     };
+    const recordings = positives.map((frames, index) => ({
+      name: names[index]!,
+      score: frames[0]!.score,
+      probability: Math.max(...frames.map((frame) => verifierProbability(verifier, frame.features))),
+    }));
+    checkRecordingsAccepted(recordings, threshold);
     return {
       verifier,
-      recordings: positives.map((frames, index) => ({
-        name: names[index]!,
-        score: frames[0]!.score,
-        probability: Math.max(...frames.map((frame) => verifierProbability(verifier, frame.features))),
-      })),
+      recordings,
       bankFrames: bank.length,
       bankAccepted: bank.filter((frame) => verifierProbability(verifier, frame.features) >= threshold).length,
     };
   } finally {
     await detector.close();
   }
+}
+
+/** Throws WAKE_ENROLL_FAILED when the fitted verifier would reject some of the recordings it was fitted to. */
+function checkRecordingsAccepted(recordings: Enrollment["recordings"], threshold: number): void {
+  const rejected = recordings.filter((entry) => entry.probability < threshold);
+  if (rejected.length === 0) return;
+  const list = rejected.map((entry) => `${entry.name} (${entry.probability.toFixed(4)})`).join(", ");
+  throw new RexError(
+    "WAKE_ENROLL_FAILED",
+    `the fitted verifier would reject ${rejected.length} of ${recordings.length} recordings at threshold ${threshold}: ${list}. ` +
+      "Nothing was written. Record the wake word again, check that the other-speech recordings do not contain it, " +
+      "or choose a lower threshold.",
+  );
 }
 
 /** Returns a copy of `recording` with `noise` mixed in at `snrDb` below its active speech level. */
@@ -150,6 +178,15 @@ function validate(options: EnrollOptions): { gate: number; threshold: number } {
   const gate = options.gate ?? VERIFIER_DEFAULTS.gate;
   const threshold = options.threshold ?? VERIFIER_DEFAULTS.threshold;
   if (!(gate >= BANK_GATE && gate <= 1)) throw new RangeError(`gate must be between ${BANK_GATE} and 1, got ${gate}`);
-  if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`threshold must be between 0 and 1, got ${threshold}`);
+  if (!(threshold > 0 && threshold < 1)) throw new RangeError(`threshold must be above 0 and below 1, got ${threshold}`);
+  for (const [index, recording] of recordings.entries()) {
+    const seconds = recording.length / 16000;
+    if (seconds > MAX_RECORDING_SECONDS) {
+      const name = options.names?.[index] ?? `recording ${index + 1}`;
+      throw new RangeError(
+        `${name} is ${seconds.toFixed(1)} s long; a recording of the wake word may last at most ${MAX_RECORDING_SECONDS} s, so cut it to the wake word`,
+      );
+    }
+  }
   return { gate, threshold };
 }

@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
+import { isRexError } from "../errors.js";
 import { COMMANDS, NEAR_MISSES, SENTENCES } from "./corpus.js";
 import { buildClip, type Clip, type Dataset, PITCHES, RATES, readClip, runPool, synthesize } from "./dataset.js";
 import { enroll } from "./enroll.js";
@@ -67,6 +68,8 @@ export interface VerifierResult {
   /** Negative audio summed over users: each user meets its half of the main set and its own near misses. */
   negativeHours: number;
   ownNearMisses: number;
+  /** Users whose enrollment failed; they count with the classifier alone in every row. */
+  failedEnrollments: string[];
   /** Bank frames per user, at the gate, on average. */
   bankFrames: number;
   /** Mean seconds of one enrollment with the bank already cached. */
@@ -171,15 +174,17 @@ interface RowSetting {
 function tallyUser(
   tally: Tally,
   setting: RowSetting,
-  verifier: WakeVerifier,
+  verifier: WakeVerifier | undefined,
   tests: GatedClip[],
   negatives: GatedClip[],
   nearMisses: GatedClip[],
 ): void {
-  const accept = setting.verifier
+  // A user whose enrollment failed runs the classifier alone, at its default threshold.
+  const applied = setting.verifier && !verifier ? { ...setting, verifier: false, threshold: OPENWAKEWORD_DEFAULTS.threshold } : setting;
+  const accept = applied.verifier
     ? (frame: GatedClip["frames"][number]) =>
-        frame.score >= setting.gate && verifierProbability(verifier, frame.features) >= setting.threshold
-    : (frame: GatedClip["frames"][number]) => frame.score >= setting.threshold;
+        frame.score >= applied.gate && verifierProbability(verifier!, frame.features) >= applied.threshold
+    : (frame: GatedClip["frames"][number]) => frame.score >= applied.threshold;
   for (const test of tests) {
     const missed = detections(test, accept, setting.patience) === 0;
     tally.positives++;
@@ -227,7 +232,8 @@ async function negativesByHalf(dataset: Dataset, detector: OpenWakeWordDetector,
 
 /** One user's verifier and gated clips, ready to tally. */
 interface UserRun {
-  verifier: WakeVerifier;
+  /** Absent when enrollment failed, as it does when the verifier rejects the user's own recordings. */
+  verifier?: WakeVerifier;
   tests: GatedClip[];
   nearMisses: GatedClip[];
   bankFrames: number;
@@ -251,6 +257,10 @@ async function runUser(
     recordings: of("enroll"),
     otherSpeech: of("own"),
     bank: { voices: user.bankVoices, cacheDir: dirs.cache, log },
+  }).catch((error: unknown) => {
+    if (!isRexError(error, "WAKE_ENROLL_FAILED")) throw error;
+    log(`verifier: enrollment of ${user.voice}+${user.variant} failed: ${(error as Error).message}`);
+    return undefined;
   });
   const enrollSeconds = (performance.now() - started) / 1000;
 
@@ -264,7 +274,7 @@ async function runUser(
   for (const samples of of("near-miss")) {
     nearMisses.push({ seconds: samples.length / 16000, frames: await gated(detector, samples, VERIFIER_DEFAULTS.gate) });
   }
-  return { verifier: enrollment.verifier, tests, nearMisses, bankFrames: enrollment.bankFrames, enrollSeconds };
+  return { verifier: enrollment?.verifier, tests, nearMisses, bankFrames: enrollment?.bankFrames ?? 0, enrollSeconds };
 }
 
 const GATE = VERIFIER_DEFAULTS.gate;
@@ -292,6 +302,7 @@ export async function benchmarkVerifier(
   const clipsDir = join(options.cacheDir, `users-${createHash("sha256").update(JSON.stringify(plan)).digest("hex").slice(0, 12)}`);
   await mkdir(clipsDir, { recursive: true });
   const users: string[] = [];
+  const failedEnrollments: string[] = [];
   const totals = { negativeHours: 0, ownNearMisses: 0, bankFrames: 0 };
   const enrollTimes: number[] = [];
   const detector = await OpenWakeWordDetector.load([model]);
@@ -312,6 +323,7 @@ export async function benchmarkVerifier(
         totals.negativeHours += [...own, ...run.nearMisses].reduce((sum, clip) => sum + clip.seconds, 0) / 3600;
         totals.ownNearMisses += run.nearMisses.length;
         totals.bankFrames += run.bankFrames;
+        if (!run.verifier) failedEnrollments.push(users.at(-1)!);
         options.log(`verifier: ${users.at(-1)} enrolled (${users.length} users)`);
       }
     }
@@ -325,6 +337,7 @@ export async function benchmarkVerifier(
     positives: tallies[0]!.positives,
     negativeHours: totals.negativeHours,
     ownNearMisses: totals.ownNearMisses,
+    failedEnrollments,
     bankFrames: totals.bankFrames / Math.max(1, users.length),
     enrollSeconds: enrollTimes.reduce((sum, time) => sum + time, 0) / Math.max(1, enrollTimes.length),
     rows: ROW_SETTINGS.map((setting, row) => toRow(setting, tallies[row]!, totals.negativeHours)),

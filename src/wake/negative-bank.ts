@@ -92,18 +92,16 @@ export async function negativeBank(
   const modelStamp = (await stat(modelFile)).size;
   const key = createHash("sha256").update(JSON.stringify({ BANK_VERSION, BANK_GATE, model, modelStamp, plan })).digest("hex");
   const path = join(options.cacheDir ?? defaultCacheDir(), `bank-${model.replace(/[^\w.-]/g, "_")}-${key.slice(0, 12)}.f32`);
-  if (existsSync(path)) return readBank(path);
+  const cached = existsSync(path) ? await readBank(path) : undefined;
+  if (cached) return cached;
+  if (options.voices) await checkVoices(options.voices);
+  options.log?.(`speaking the negative bank for ${model}: ${plan.length} clips, cached for later enrollments`);
 
   const gatedFrames: FrameFeatures[][] = new Array(plan.length);
   let done = 0;
   await runPool(plan, options.jobs ?? 2, async (clip, index) => {
     const speech = await synthesize(clip.voice, clip.variant, 175, 50, clip.text).catch((error: Error) => {
-      throw new RexError(
-        "TTS_FAILED",
-        `cannot speak the negative bank with the espeak-ng voice '${clip.voice}': ${error.message.split("\n")[0]}. ` +
-          "List the English voices with `espeak-ng --voices=en`.",
-        { cause: error },
-      );
+      throw voiceError(clip.voice, error);
     });
     const samples = buildClip(speech, clip.noise, index + 1);
     // The detector runs one clip at a time: synthesis overlaps, inference does not.
@@ -114,6 +112,24 @@ export async function negativeBank(
   const frames = gatedFrames.flat();
   await writeBank(path, frames);
   return frames;
+}
+
+/** Speaks a word with each voice, so a misspelt voice fails before the long work starts. */
+async function checkVoices(voices: string[]): Promise<void> {
+  for (const voice of voices) {
+    await synthesize(voice, "", 175, 50, "hello").catch((error: Error) => {
+      throw voiceError(voice, error);
+    });
+  }
+}
+
+function voiceError(voice: string, error: Error): RexError {
+  const reason = (error.message.split("\n")[0] ?? "failed").replace(/\.+$/, "");
+  return new RexError(
+    "TTS_FAILED",
+    `cannot speak the negative bank with the espeak-ng voice '${voice}': ${reason}. List the English voices with \`espeak-ng --voices=en\`.`,
+    { cause: error },
+  );
 }
 
 let queue: Promise<unknown> = Promise.resolve();
@@ -140,10 +156,15 @@ async function writeBank(path: string, frames: FrameFeatures[]): Promise<void> {
   await rename(`${path}.partial`, path);
 }
 
-async function readBank(path: string): Promise<FrameFeatures[]> {
+/** Reads a cached bank, or returns undefined when the file is damaged, so the bank is spoken again. */
+async function readBank(path: string): Promise<FrameFeatures[] | undefined> {
   const bytes = await readFile(path);
+  if (bytes.length < 8 || bytes.length % 4 !== 0) return undefined;
   const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const [count = 0, size = 0] = data;
+  if (!Number.isInteger(count) || !Number.isInteger(size) || count < 0 || size < 0 || data.length !== 2 + count * (1 + size)) {
+    return undefined;
+  }
   return Array.from({ length: count }, (_, index) => {
     const offset = 2 + index * (1 + size);
     return { sample: 0, score: data[offset]!, features: data.slice(offset + 1, offset + 1 + size) };

@@ -398,6 +398,13 @@ export class OpenWakeWordDetector implements WakeWordDetector {
     return frames;
   }
 
+  /** Returns how many wake phrases classifier `model` tells apart: 1, or more for a model such as timer. */
+  classCount(model: string): number {
+    const classifier = this.classifiers.find((entry) => entry.name === model);
+    if (!classifier) throw new RangeError(`this detector has no classifier named '${model}'; it has ${this.phrases.join(", ")}`);
+    return classifier.labels ? classifier.labels.length - 1 : 1;
+  }
+
   /** Moves one frame of 16-bit-range samples through the mel and embedding models. */
   private async advance(frame: Float32Array): Promise<void> {
     const { ort, state } = this;

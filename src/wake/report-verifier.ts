@@ -44,7 +44,9 @@ export function verifierSection(result: VerifierResult): string[] {
       `own ${result.ownNearMisses / Math.max(1, result.users.length)} near misses; ${(result.negativeHours * 60).toFixed(0)} minutes ` +
       "summed over users. The bank holds the same near-miss words as the test set, in other voices.",
     "",
-    `${result.positives} positive clips. Bank frames at the gate: ${Math.round(result.bankFrames)} per user. ` +
+    `${result.positives} positive clips. Enrollments that failed because the verifier rejected one of the user's own ` +
+      `recordings: ${result.failedEnrollments.length === 0 ? "none" : result.failedEnrollments.join(", ")} (such users run the classifier alone). ` +
+      `Bank frames at the gate: ${Math.round(result.bankFrames)} per user. ` +
       `One enrollment with the bank cached: ${result.enrollSeconds.toFixed(1)} s. Wall time ${Math.round(result.wallSeconds)} s. ` +
       "The verifier adds one dot product of 1,536 values on frames that reach the gate, which is no measurable CPU.",
     "",

@@ -5,7 +5,7 @@
  * score reaches a low gate, so the verifier decides between the wake word in that person's voice
  * and the many sounds that look a little like it.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
@@ -105,6 +105,9 @@ export function defaultVerifierPath(dataDir: string, model: string): string {
 export function readVerifier(path: string): WakeVerifier {
   if (!existsSync(path)) {
     throw new RexError("WAKE_MODEL_NOT_FOUND", `wake-word verifier file not found: '${path}'. Create one with \`rex wake enroll\`.`);
+  }
+  if (!statSync(path).isFile()) {
+    throw new RexError("WAKE_MODEL_LOAD_FAILED", `wake-word verifier '${path}' is not a file; name the .verifier.json file itself`);
   }
   let parsed: unknown;
   try {

@@ -1,5 +1,5 @@
-import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
+import { basename, delimiter, dirname, join, resolve } from "node:path";
 
 import { type Command, InvalidArgumentError } from "commander";
 
@@ -13,7 +13,7 @@ import { RexError } from "../../errors.js";
 import { resolveVadModel } from "../../models/resolve.js";
 import { DEFAULT_WAKE_WORD } from "../../wake/create.js";
 import { enroll, type Enrollment, MIN_RECORDINGS } from "../../wake/enroll.js";
-import { isOpenWakeWordSpec } from "../../wake/openwakeword.js";
+import { isOpenWakeWordSpec, OPENWAKEWORD_MODELS } from "../../wake/openwakeword.js";
 import { defaultVerifierPath, VERIFIER_DEFAULTS, writeVerifier } from "../../wake/verifier.js";
 import { parsePositiveInt, runAction, setUpLogging } from "../run.js";
 
@@ -29,6 +29,8 @@ interface EnrollFlags {
 
 /** Seconds to wait for each spoken recording before giving up. */
 const RECORD_TIMEOUT_SECONDS = 15;
+/** Best model score below which enrollment warns that the recordings may not say the wake word. */
+const LOW_MODEL_SCORE = 0.2;
 /** Sentences of other speech that --record prompts for after the wake words, as negative examples. */
 const RECORDED_SENTENCES = 2;
 
@@ -54,8 +56,8 @@ export function registerWake(program: Command): void {
 
 function parseProbability(value: string): number {
   const number = Number(value);
-  if (value.trim() === "" || !(number >= 0 && number <= 1)) {
-    throw new InvalidArgumentError(`--threshold must be between 0 and 1, got '${value}'`);
+  if (!/^\s*(0|1)?\.\d+\s*$/.test(value) || !(number > 0 && number < 1)) {
+    throw new InvalidArgumentError(`--threshold must be a decimal above 0 and below 1, such as 0.99, got '${value}'`);
   }
   return number;
 }
@@ -64,7 +66,8 @@ function parseProbability(value: string): number {
 function chooseModel(flags: EnrollFlags, settings: Settings): string {
   if (flags.model !== undefined) {
     if (!isOpenWakeWordSpec(flags.model)) {
-      throw new RangeError(`--model must be an openWakeWord model such as ${DEFAULT_WAKE_WORD} or an .onnx file, got '${flags.model}'`);
+      const names = Object.keys(OPENWAKEWORD_MODELS).join(", ");
+      throw new RangeError(`--model must be an openWakeWord model (${names}) or an .onnx file, got '${flags.model}'`);
     }
     return flags.model;
   }
@@ -74,21 +77,11 @@ function chooseModel(flags: EnrollFlags, settings: Settings): string {
 async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
   const settings = loadSettings(process.env);
   setUpLogging(settings);
-  const model = chooseModel(flags, settings);
-  if (flags.record !== undefined && files.length > 0) {
-    throw new RangeError("pass recordings as files or use --record, not both");
-  }
-  const count = flags.record ?? files.length;
-  if (count < MIN_RECORDINGS) {
-    throw new RangeError(`enrollment needs at least ${MIN_RECORDINGS} recordings of the wake word, got ${count}`);
-  }
-  const voices = bankVoices(flags.bankVoices);
-  if (flags.out !== undefined) checkOutput(flags.out);
+  const { model, voices, out } = checkFlags(files, flags, settings);
 
   const recorded = flags.record !== undefined ? await record(model, flags.record, settings, flags.device) : undefined;
   const recordings = recorded?.wakeWords ?? (await Promise.all(files.map(decodePcm)));
   const otherSpeech = [...(recorded?.sentences ?? []), ...(await Promise.all((flags.other ?? []).map(decodePcm)))];
-  process.stderr.write("rex: fitting the verifier; the first enrollment for a model also speaks its negative bank (about 2 minutes)\n");
   const result = await enroll({
     model,
     recordings,
@@ -98,7 +91,6 @@ async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
     bank: { voices, log: (line) => process.stderr.write(`rex: ${line}\n`) },
   });
 
-  const out = flags.out ?? defaultVerifierPath(settings.dataDir, result.verifier.model);
   await writeVerifier(out, result.verifier).catch((error: Error) => {
     throw new RexError("WAKE_ENROLL_FAILED", `cannot write the verifier to '${out}': ${error.message}. Choose another file with --out.`, {
       cause: error,
@@ -108,11 +100,51 @@ async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
   return 0;
 }
 
-/** Rejects an --out path that is a folder, before any recording is made. */
+/** Checks the flags before anything is recorded or computed, and returns the model, bank voices and verifier path. */
+function checkFlags(files: string[], flags: EnrollFlags, settings: Settings) {
+  const model = chooseModel(flags, settings);
+  if (flags.record !== undefined && files.length > 0) {
+    throw new RangeError("pass recordings as files or use --record, not both");
+  }
+  const count = flags.record ?? files.length;
+  if (count < MIN_RECORDINGS) {
+    throw new RangeError(`enrollment needs at least ${MIN_RECORDINGS} recordings of the wake word, got ${count}`);
+  }
+  if (flags.device !== undefined && flags.record === undefined) throw new RangeError("--device applies only with --record");
+  const voices = bankVoices(flags.bankVoices);
+  const classifierName = model.endsWith(".onnx") ? basename(model, ".onnx") : model;
+  const out = resolve(flags.out ?? defaultVerifierPath(settings.dataDir, classifierName));
+  checkOutput(out);
+  return { model, voices, out };
+}
+
+/** Rejects a verifier path that cannot be written, before any recording is made. */
 function checkOutput(out: string): void {
+  if (out.includes(delimiter)) {
+    throw new RangeError(`the verifier path '${out}' contains '${delimiter}', which separates paths in REX_WAKE_VERIFIERS; choose another --out`);
+  }
   if (existsSync(out) && statSync(out).isDirectory()) {
     throw new RangeError(`--out must name a file, but '${out}' is a folder; add a file name such as ${join(out, "hey_jarvis.verifier.json")}`);
   }
+  let folder = dirname(out);
+  while (!existsSync(folder)) folder = dirname(folder);
+  if (!isWritableFolder(folder)) {
+    throw new RangeError(`cannot write the verifier to '${out}': '${folder}' is not a writable folder; choose another --out`);
+  }
+}
+
+function isWritableFolder(path: string): boolean {
+  try {
+    accessSync(path, constants.W_OK);
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Quotes `text` for a POSIX shell, so a printed command can be pasted as it is. */
+function shellQuote(text: string): string {
+  return /^[\w./-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 function printEnrollment(result: Enrollment, out: string, customPath: boolean): void {
@@ -124,7 +156,14 @@ function printEnrollment(result: Enrollment, out: string, customPath: boolean): 
       `${result.verifier.examples.negative} other frames; it accepts ${result.bankAccepted} of ${result.bankFrames} bank frames ` +
       `at threshold ${result.verifier.threshold}.\n`,
   );
-  if (customPath) process.stdout.write(`rex listen uses it when REX_WAKE_VERIFIERS=${out} is set.\n`);
+  if (customPath) process.stdout.write(`rex listen uses it when REX_WAKE_VERIFIERS=${shellQuote(out)} is set.\n`);
+  const best = Math.max(...result.recordings.map((entry) => entry.score));
+  if (best < LOW_MODEL_SCORE) {
+    process.stderr.write(
+      `rex: warning: the ${result.verifier.model} model scored these recordings at most ${best.toFixed(3)}; ` +
+        "check that they say the wake word and not a similar phrase.\n",
+    );
+  }
 }
 
 function bankVoices(list: string | undefined): string[] | undefined {
