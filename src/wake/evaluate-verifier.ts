@@ -58,6 +58,8 @@ export interface VerifierRow {
   /** Of those, on the user's own near misses. */
   ownNearMissAccepts: number;
   ordinaryFalseAccepts: number;
+  /** False accepts per hour of ordinary speech: the sentences and the reading text. */
+  ordinaryFalseAcceptsPerHour: number;
 }
 
 export interface VerifierResult {
@@ -67,6 +69,8 @@ export interface VerifierResult {
   positives: number;
   /** Negative audio summed over users: each user meets its half of the main set and its own near misses. */
   negativeHours: number;
+  /** Of those, hours of ordinary speech (sentences and reading), summed over users. */
+  ordinaryHours: number;
   ownNearMisses: number;
   /** Users whose enrollment failed; they count with the classifier alone in every row. */
   failedEnrollments: string[];
@@ -204,7 +208,7 @@ function tallyUser(
   }
 }
 
-function toRow(setting: RowSetting, tally: Tally, negativeHours: number): VerifierRow {
+function toRow(setting: RowSetting, tally: Tally, hours: { negative: number; ordinary: number }): VerifierRow {
   const noisy = tally.positives - tally.clean;
   return {
     ...setting,
@@ -212,9 +216,10 @@ function toRow(setting: RowSetting, tally: Tally, negativeHours: number): Verifi
     falseRejectRateClean: tally.cleanRejected / Math.max(1, tally.clean),
     falseRejectRateNoisy: (tally.rejected - tally.cleanRejected) / Math.max(1, noisy),
     falseAccepts: tally.falseAccepts,
-    falseAcceptsPerHour: tally.falseAccepts / Math.max(1e-9, negativeHours),
+    falseAcceptsPerHour: tally.falseAccepts / Math.max(1e-9, hours.negative),
     ownNearMissAccepts: tally.ownNearMissAccepts,
     ordinaryFalseAccepts: tally.ordinaryFalseAccepts,
+    ordinaryFalseAcceptsPerHour: tally.ordinaryFalseAccepts / Math.max(1e-9, hours.ordinary),
   };
 }
 
@@ -303,7 +308,7 @@ export async function benchmarkVerifier(
   await mkdir(clipsDir, { recursive: true });
   const users: string[] = [];
   const failedEnrollments: string[] = [];
-  const totals = { negativeHours: 0, ownNearMisses: 0, bankFrames: 0 };
+  const totals = { negativeHours: 0, ordinaryHours: 0, ownNearMisses: 0, bankFrames: 0 };
   const enrollTimes: number[] = [];
   const detector = await OpenWakeWordDetector.load([model]);
   try {
@@ -321,6 +326,7 @@ export async function benchmarkVerifier(
         const own = negatives[half(voice)];
         ROW_SETTINGS.forEach((setting, row) => tallyUser(tallies[row]!, setting, run.verifier, run.tests, own, run.nearMisses));
         totals.negativeHours += [...own, ...run.nearMisses].reduce((sum, clip) => sum + clip.seconds, 0) / 3600;
+        totals.ordinaryHours += own.filter((clip) => clip.ordinary).reduce((sum, clip) => sum + clip.seconds, 0) / 3600;
         totals.ownNearMisses += run.nearMisses.length;
         totals.bankFrames += run.bankFrames;
         if (!run.verifier) failedEnrollments.push(users.at(-1)!);
@@ -336,11 +342,12 @@ export async function benchmarkVerifier(
     gate: VERIFIER_DEFAULTS.gate,
     positives: tallies[0]!.positives,
     negativeHours: totals.negativeHours,
+    ordinaryHours: totals.ordinaryHours,
     ownNearMisses: totals.ownNearMisses,
     failedEnrollments,
     bankFrames: totals.bankFrames / Math.max(1, users.length),
     enrollSeconds: enrollTimes.reduce((sum, time) => sum + time, 0) / Math.max(1, enrollTimes.length),
-    rows: ROW_SETTINGS.map((setting, row) => toRow(setting, tallies[row]!, totals.negativeHours)),
+    rows: ROW_SETTINGS.map((setting, row) => toRow(setting, tallies[row]!, { negative: totals.negativeHours, ordinary: totals.ordinaryHours })),
     wallSeconds: (performance.now() - started) / 1000,
   };
 }
