@@ -210,20 +210,24 @@ t.test("rex wake enroll rejects bad input", async (t) => {
   const rex = (...args: string[]) => spawnSync(process.execPath, [cli, "wake", "enroll", ...args], { encoding: "utf8", env, timeout: 60_000 });
   const wav = fixturePath("audio", "jfk.wav");
   const quiet = join(folder, "quiet.wav");
-  writeFileSync(quiet, encodeWav({ samples: [new Float32Array(32000)], sampleRate: 16000, format: "pcm16" }));
+  const [quiet2, quiet3] = [join(folder, "quiet2.wav"), join(folder, "quiet3.wav")];
+  for (const path of [quiet, quiet2, quiet3]) {
+    writeFileSync(path, encodeWav({ samples: [new Float32Array(32000)], sampleRate: 16000, format: "pcm16" }));
+  }
   const cases: Array<[string[], number, RegExp]> = [
     [[wav, wav], 2, /at least 3 recordings of the wake word, got 2/],
-    [["--model", "hey rex", wav, wav, wav], 2, /--model must be an openWakeWord model \(hey_jarvis, alexa, .*\) or an \.onnx file, got 'hey rex'/],
-    [["--out", "a:b.json", wav, wav, wav], 2, /contains ':', which separates paths in REX_WAKE_VERIFIERS/],
-    [["--out", join(wav, "v.json"), wav, wav, wav], 2, /is not a writable folder; choose another --out/],
-    [["--device", "mic", wav, wav, wav], 2, /--device applies only with --record/],
-    [["--threshold", "2", wav, wav, wav], 2, /--threshold must be a decimal above 0 and below 1, such as 0.99, got '2'/],
+    [["--model", "hey rex", quiet, quiet2, quiet3], 2, /--model must be an openWakeWord model \(hey_jarvis, alexa, .*\) or an \.onnx file, got 'hey rex'/],
+    [["--out", "a:b.json", quiet, quiet2, quiet3], 2, /contains ':', which separates paths in REX_WAKE_VERIFIERS/],
+    [["--out", join(wav, "v.json"), quiet, quiet2, quiet3], 2, /is not a writable folder; choose another --out/],
+    [["--device", "mic", quiet, quiet2, quiet3], 2, /--device applies only with --record/],
+    [[quiet, wav, quiet], 2, /quiet\.wav' is given twice; enrollment needs separate recordings/],
+    [["--threshold", "2", quiet, quiet2, quiet3], 2, /--threshold must be a decimal above 0 and below 1, such as 0.99, got '2'/],
     [["--record", "3", wav], 2, /as files or use --record, not both/],
-    [["--bank-voices", " , ", wav, wav, wav], 2, /--bank-voices needs at least one espeak-ng voice/],
-    [["--out", folder, wav, wav, wav], 2, /--out must name a file, but '.*' is a folder/],
-    [[wav, wav, join(folder, "no such.wav")], 1, /audio file not found: '.*no such\.wav'/],
-    [[wav, wav, wav], 2, /jfk\.wav is 11\.0 s long; a recording of the wake word may last at most 10 s/],
-    [[quiet, quiet, quiet], 1, /quiet\.wav: the hey_jarvis model did not hear its wake word/],
+    [["--bank-voices", " , ", quiet, quiet2, quiet3], 2, /--bank-voices needs at least one espeak-ng voice/],
+    [["--out", folder, quiet, quiet2, quiet3], 2, /--out must name a file, but '.*' is a folder/],
+    [[quiet, quiet2, join(folder, "no such.wav")], 1, /audio file not found: '.*no such\.wav'/],
+    [[wav, quiet, quiet2], 2, /jfk\.wav is 11\.0 s long; a recording of the wake word may last at most 10 s/],
+    [[quiet, quiet2, quiet3], 1, /quiet\.wav: the hey_jarvis model did not hear its wake word/],
   ];
   for (const [args, status, message] of cases) {
     const result = rex(...args);

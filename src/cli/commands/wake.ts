@@ -78,6 +78,7 @@ async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
   const settings = loadSettings(process.env);
   setUpLogging(settings);
   const { model, voices, out } = checkFlags(files, flags, settings);
+  process.stderr.write(`rex: enrolling for the ${model} model\n`);
 
   const recorded = flags.record !== undefined ? await record(model, flags.record, settings, flags.device) : undefined;
   const recordings = recorded?.wakeWords ?? (await Promise.all(files.map(decodePcm)));
@@ -111,6 +112,10 @@ function checkFlags(files: string[], flags: EnrollFlags, settings: Settings) {
     throw new RangeError(`enrollment needs at least ${MIN_RECORDINGS} recordings of the wake word, got ${count}`);
   }
   if (flags.device !== undefined && flags.record === undefined) throw new RangeError("--device applies only with --record");
+  const repeated = files.find((file, index) => files.indexOf(file) !== index);
+  if (repeated !== undefined) {
+    throw new RangeError(`'${repeated}' is given twice; enrollment needs separate recordings of the wake word`);
+  }
   const voices = bankVoices(flags.bankVoices);
   const classifierName = model.endsWith(".onnx") ? basename(model, ".onnx") : model;
   const out = resolve(flags.out ?? defaultVerifierPath(settings.dataDir, classifierName));
