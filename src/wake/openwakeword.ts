@@ -48,7 +48,7 @@ export interface OpenWakeWordOptions extends WakeDetectorOptions {
   modelsDir?: string;
   /**
    * Speaker verifiers from `rex wake enroll`. A classifier with verifiers fires only when one of
-   * them accepts the frame, at the verifier's own threshold instead of `threshold`.
+   * them accepts the frames, at the verifier's own threshold and patience instead of the options'.
    */
   verifiers?: WakeVerifier[];
 }
@@ -81,8 +81,9 @@ interface Classifier {
 interface ClassifierScore {
   name: string;
   score: number;
-  /** Set when a verifier produced `score`: the threshold that applies to it. */
+  /** Set when a verifier produced `score`: the threshold and patience that apply to it. */
   threshold?: number;
+  patience?: number;
 }
 
 interface StreamState {
@@ -451,7 +452,8 @@ export class OpenWakeWordDetector implements WakeWordDetector {
         this.onScore?.({ phrase: entry.name, score: entry.score, sample: this.processed });
         if (entry.score > best.score) best = entry;
       }
-      const settings = best.threshold === undefined ? this.settings : { ...this.settings, threshold: best.threshold };
+      const settings =
+        best.threshold === undefined ? this.settings : { ...this.settings, threshold: best.threshold, patience: best.patience ?? 1 };
       if (stepDecision(classifier.decision, best.score, this.processed, settings)) {
         detections.push({ phrase: best.name, score: best.score, sample: this.processed });
       }
@@ -509,14 +511,15 @@ function classifierScores(classifier: Classifier, output: Float32Array, features
  * with the widest margin over its threshold. Below every gate the score is 0.
  */
 function verifiedScore(classifier: Classifier, raw: number, features: Float32Array): ClassifierScore {
-  let best: ClassifierScore = { name: classifier.name, score: 0, threshold: classifier.verifiers[0]!.threshold };
+  const first = classifier.verifiers[0]!;
+  let best: ClassifierScore = { name: classifier.name, score: 0, threshold: first.threshold, patience: first.patience };
   let bestMargin = -Infinity;
   for (const verifier of classifier.verifiers) {
     if (raw < verifier.gate) continue;
     const probability = verifierProbability(verifier, features);
     if (probability - verifier.threshold > bestMargin) {
       bestMargin = probability - verifier.threshold;
-      best = { name: classifier.name, score: probability, threshold: verifier.threshold };
+      best = { name: classifier.name, score: probability, threshold: verifier.threshold, patience: verifier.patience };
     }
   }
   return best;

@@ -98,7 +98,7 @@ function summaryLines(report: WakeBenchmarkReport): string[] {
         `(${result.cpuPercentIdle.toFixed(2)}% without speech). Goal ${met ? "met" : "not met"} on this set.`,
     );
   }
-  if (report.verifier) lines.push(verifierSummary(report.verifier, VERIFIER_DEFAULTS.threshold, GOAL_FALSE_ACCEPTS_PER_HOUR));
+  if (report.verifier) lines.push(verifierSummary(report.verifier, VERIFIER_DEFAULTS, GOAL_FALSE_ACCEPTS_PER_HOUR));
   const compared = report.results.filter((entry) => entry.scope === "comparison");
   if (compared.length > 0) {
     lines.push(

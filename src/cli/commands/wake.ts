@@ -23,6 +23,7 @@ interface EnrollFlags {
   other?: string[];
   out?: string;
   threshold?: number;
+  patience?: number;
   device?: string;
   bankVoices?: string;
 }
@@ -49,6 +50,7 @@ export function registerWake(program: Command): void {
     .option("--other <files...>", "audio files of you saying other things, as negative examples")
     .option("--out <file>", "verifier file to write (default: $REX_DATA_DIR/wake/<model>.verifier.json)")
     .option("--threshold <p>", `verifier probability for a detection (default ${VERIFIER_DEFAULTS.threshold})`, parseProbability)
+    .option("--patience <n>", `consecutive 80 ms frames above it (default ${VERIFIER_DEFAULTS.patience})`, parsePositiveInt("--patience"))
     .option("--device <spec>", "capture device for --record")
     .option("--bank-voices <list>", "espeak-ng voices of the negative bank, comma-separated (default: every English voice)")
     .action(runAction(runEnroll));
@@ -89,6 +91,7 @@ async function runEnroll(files: string[], flags: EnrollFlags): Promise<number> {
     names: flags.record !== undefined ? undefined : files,
     otherSpeech,
     threshold: flags.threshold,
+    patience: flags.patience,
     bank: { voices, log: (line) => process.stderr.write(`rex: ${line}\n`) },
   });
 
