@@ -39,7 +39,7 @@ export function registerWake(program: Command): void {
   const wake = program.command("wake").description("manage the wake word");
   wake
     .command("enroll")
-    .description("fit a speaker verifier to your voice, so the wake word wakes rex for you more often and for others less")
+    .description("fit a speaker verifier to your recordings of the wake word, so rex wakes for your voice more reliably")
     .argument("[recordings...]", `audio files (WAV, MP3, FLAC) of you saying the wake word, at least ${MIN_RECORDINGS}`)
     .option("--model <name>", "openWakeWord model to enroll for (default: the configured wake word, or hey_jarvis)")
     .option(
