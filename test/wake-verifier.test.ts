@@ -139,7 +139,7 @@ t.test("enrollment", async (t) => {
   t.test("rejects a model with several classes", async (t) => {
     await t.rejects(enroll({ model: "timer", recordings: [one!, two!, three!], bank }), {
       code: "WAKE_ENROLL_FAILED",
-      message: /the timer model tells \d+ phrases apart, and speaker verifiers work only with single-phrase models/,
+      message: /the timer model distinguishes \d+ phrases, and speaker verifiers work only with single-phrase models/,
     });
   });
 

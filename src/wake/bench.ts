@@ -8,7 +8,7 @@ import { defaultCacheDir } from "./dataset.js";
 import { PHRASE_DEFAULTS, type PhraseScoring } from "./phrase-spotter.js";
 import { runWakeWordBenchmark, type PhraseConfig, type WakeBenchEngine, type WakeBenchmarkReport } from "./evaluate.js";
 
-/** What `rex bench wakeword --engines` accepts. */
+/** Engine names that `rex bench wakeword --engines` accepts. */
 export const WAKE_BENCH_ENGINES: readonly WakeBenchEngine[] = ["openwakeword", "verifier", "phrase"];
 import { formatWakeWordReport } from "./report.js";
 

@@ -71,7 +71,7 @@ export async function enroll(options: EnrollOptions): Promise<Enrollment> {
     if (classes > 1) {
       throw new RexError(
         "WAKE_ENROLL_FAILED",
-        `the ${model} model tells ${classes} phrases apart, and speaker verifiers work only with single-phrase models. ` +
+        `the ${model} model distinguishes ${classes} phrases, and speaker verifiers work only with single-phrase models. ` +
           "Enroll for a model such as hey_jarvis, alexa or hey_mycroft.",
       );
     }

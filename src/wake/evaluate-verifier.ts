@@ -310,6 +310,7 @@ export async function benchmarkVerifier(
   const failedEnrollments: string[] = [];
   const totals = { negativeHours: 0, ordinaryHours: 0, ownNearMisses: 0, bankFrames: 0 };
   const enrollTimes: number[] = [];
+
   const detector = await OpenWakeWordDetector.load([model]);
   try {
     options.log(`verifier: gating the negatives of ${model}`);
@@ -320,9 +321,11 @@ export async function benchmarkVerifier(
         users.push(variant ? `${voice}+${variant}` : voice);
         const dirs = { clips: clipsDir, cache: options.cacheDir };
         const run = await runUser(detector, model, { voice, variant, bankVoices }, plan, dirs, options.log);
+
         // The first user of each half also speaks the bank, so its time is not an enrollment's.
         const bankSpoken = index === 0 && (voice === dataset.voices[0] || voice === dataset.voices[middle]);
         if (!bankSpoken) enrollTimes.push(run.enrollSeconds);
+
         const own = negatives[half(voice)];
         ROW_SETTINGS.forEach((setting, row) => tallyUser(tallies[row]!, setting, run.verifier, run.tests, own, run.nearMisses));
         totals.negativeHours += [...own, ...run.nearMisses].reduce((sum, clip) => sum + clip.seconds, 0) / 3600;

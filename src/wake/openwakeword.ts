@@ -399,7 +399,7 @@ export class OpenWakeWordDetector implements WakeWordDetector {
     return frames;
   }
 
-  /** Returns how many wake phrases classifier `model` tells apart: 1, or more for a model such as timer. */
+  /** Returns how many wake phrases classifier `model` distinguishes: 1, or more for a model such as timer. */
   classCount(model: string): number {
     const classifier = this.classifiers.find((entry) => entry.name === model);
     if (!classifier) throw new RangeError(`this detector has no classifier named '${model}'; it has ${this.phrases.join(", ")}`);
