@@ -1,9 +1,8 @@
 import { existsSync } from "node:fs";
-import { basename } from "node:path";
 
 import { RexError } from "../errors.js";
 import type { Transcriber } from "../speech/transcriber.js";
-import { isOpenWakeWordSpec, OpenWakeWordDetector, OPENWAKEWORD_MODELS } from "./openwakeword.js";
+import { classifierName, isOpenWakeWordSpec, OpenWakeWordDetector, OPENWAKEWORD_MODELS } from "./openwakeword.js";
 import { PhraseSpotter, type PhraseScoring } from "./phrase-spotter.js";
 import type { WakeDetectorOptions, WakeWordDetector } from "./types.js";
 import { defaultVerifierPath, readVerifier, type WakeVerifier } from "./verifier.js";
@@ -79,7 +78,7 @@ export function loadWakeVerifiers(spec: string, options: { paths?: string[]; dat
     .split(",")
     .map((part) => part.trim())
     .filter((part) => isOpenWakeWordSpec(part))
-    .map((part) => (part.endsWith(".onnx") ? basename(part, ".onnx") : part));
+    .map(classifierName);
   if (!options.paths) {
     const paths = models.map((model) => defaultVerifierPath(options.dataDir, model)).filter((path) => existsSync(path));
     return paths.map((path) => readVerifier(path));

@@ -361,7 +361,12 @@ export async function prepareDataset(options: DatasetOptions): Promise<Dataset> 
 
 /** Reads a clip's samples. */
 export async function readClip(dataset: Dataset, clip: Clip): Promise<Float32Array> {
-  const bytes = await readFile(join(dataset.dir, clip.file));
+  return readFloat32File(join(dataset.dir, clip.file));
+}
+
+/** Reads a file of raw little-endian float32 samples, as the clip caches store them. */
+export async function readFloat32File(path: string): Promise<Float32Array> {
+  const bytes = await readFile(path);
   const copy = new Uint8Array(bytes.length);
   copy.set(bytes);
   return new Float32Array(copy.buffer);

@@ -5,7 +5,7 @@
 import { RexError } from "../errors.js";
 import { seededRandom } from "./corpus.js";
 import { activeSpeechRms, coloredNoise } from "./dataset.js";
-import { defaultModelsDir, type FrameFeatures, OpenWakeWordDetector, resolveClassifierPath } from "./openwakeword.js";
+import { defaultModelsDir, type FrameFeatures, OpenWakeWordDetector, resolveClassifierPath, stepDecision } from "./openwakeword.js";
 import { BANK_GATE, negativeBank, type NegativeBankOptions } from "./negative-bank.js";
 import { fitVerifier, VERIFIER_DEFAULTS, VERIFIER_FORMAT, verifierProbability, type WakeVerifier } from "./verifier.js";
 
@@ -135,14 +135,14 @@ async function wakeWordExamples(detector: OpenWakeWordDetector, options: EnrollO
 
 /** Returns a recording's best classifier score, best verifier probability, and whether the verifier rule fires on it. */
 function describeRecording(frames: FrameFeatures[], name: string, verifier: WakeVerifier): Enrollment["recordings"][number] {
-  let run = 0;
+  const state = { consecutive: 0, refractoryUntil: 0 };
+  const settings = { threshold: verifier.threshold, patience: verifier.patience, refractorySamples: 0 };
   let detected = false;
   let probability = 0;
   for (const frame of frames) {
     const p = frame.score >= verifier.gate ? verifierProbability(verifier, frame.features) : 0;
     probability = Math.max(probability, p);
-    run = p >= verifier.threshold ? run + 1 : 0;
-    if (run >= verifier.patience) detected = true;
+    if (stepDecision(state, p, frame.sample, settings)) detected = true;
   }
   return { name, score: Math.max(...frames.map((frame) => frame.score)), probability, detected };
 }

@@ -7,15 +7,21 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 import { isRexError } from "../errors.js";
 import { COMMANDS, NEAR_MISSES, SENTENCES } from "./corpus.js";
-import { buildClip, type Clip, type Dataset, PITCHES, RATES, readClip, runPool, synthesize } from "./dataset.js";
+import { buildClip, type Clip, type Dataset, PITCHES, RATES, readClip, readFloat32File, runPool, synthesize } from "./dataset.js";
 import { enroll } from "./enroll.js";
-import { spokenPhrase } from "./negative-bank.js";
-import { type FrameFeatures, OpenWakeWordDetector, OPENWAKEWORD_DEFAULTS } from "./openwakeword.js";
+import {
+  FRAME_SAMPLES,
+  type FrameFeatures,
+  OpenWakeWordDetector,
+  OPENWAKEWORD_DEFAULTS,
+  spokenPhrase,
+  stepDecision,
+} from "./openwakeword.js";
 import { VERIFIER_DEFAULTS, verifierProbability, type WakeVerifier } from "./verifier.js";
 
 /** Variants that, with each voice, make the benchmark's users. */
@@ -23,8 +29,6 @@ export const USER_VARIANTS = ["", "f2", "m3", "klatt2"];
 /** Speaking rates of the four enrollment recordings, at espeak-ng's default pitch. */
 const ENROLL_RATES = [150, 165, 185, 200];
 export const VERIFIER_THRESHOLDS = [0.5, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999];
-/** Frames after a detection in which no other counts: the detector's refractory period. */
-const REFRACTORY_FRAMES = (OPENWAKEWORD_DEFAULTS.refractorySeconds * 16000) / 1280;
 
 type UserClipKind = "enroll" | "own" | "test" | "near-miss";
 
@@ -113,8 +117,7 @@ async function userClips(voice: string, variant: string, plan: UserClip[], dir: 
   await runPool(plan, 2, async (clip, index) => {
     const path = join(dir, `${voice.replace(/\W/g, "-")}+${variant || "default"}-${index}.f32`);
     if (existsSync(path)) {
-      const bytes = await readFile(path);
-      clips[index] = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+      clips[index] = await readFloat32File(path);
       return;
     }
     const samples = buildClip(await synthesize(voice, variant, clip.rate, clip.pitch, clip.text), clip.noise, index + 1);
@@ -131,26 +134,19 @@ async function gated(detector: OpenWakeWordDetector, samples: Float32Array, gate
 }
 
 /**
- * Counts the detections in one clip: `patience` consecutive frames that `accept` passes, with the
- * refractory period after each. Frames below the gate are absent, so a gap in the indices breaks a run.
+ * Counts the detections in one clip under the detector's rule (see stepDecision), where `accept`
+ * passes a gated frame. Frames below the gate are absent, so a gap in the indices breaks a run.
  */
 function detections(clip: GatedClip, accept: (frame: GatedClip["frames"][number]) => boolean, patience: number): number {
+  const settings = { threshold: 1, patience, refractorySamples: OPENWAKEWORD_DEFAULTS.refractorySeconds * 16000 };
+  const state = { consecutive: 0, refractoryUntil: 0 };
   let count = 0;
-  let until = -1;
-  let run = 0;
   let previous = -2;
   for (const frame of clip.frames) {
-    const adjacent = frame.index === previous + 1;
+    const sample = (frame.index + 1) * FRAME_SAMPLES;
+    if (frame.index !== previous + 1) stepDecision(state, 0, sample - FRAME_SAMPLES, settings);
     previous = frame.index;
-    if (frame.index < until || !accept(frame)) {
-      run = 0;
-      continue;
-    }
-    run = adjacent ? run + 1 : 1;
-    if (run < patience) continue;
-    count++;
-    run = 0;
-    until = frame.index + REFRACTORY_FRAMES;
+    if (stepDecision(state, accept(frame) ? 1 : 0, sample, settings)) count++;
   }
   return count;
 }

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 
 import { Transcriber } from "../speech/transcriber.js";
 import { type Clip, type Dataset, defaultCacheDir, prepareDataset, readClip } from "./dataset.js";
-import { OpenWakeWordDetector, OPENWAKEWORD_DEFAULTS, stepDecision, type DecisionSettings } from "./openwakeword.js";
+import { OpenWakeWordDetector, OPENWAKEWORD_DEFAULTS, spokenPhrase, stepDecision, type DecisionSettings } from "./openwakeword.js";
 import { PHRASE_DEFAULT_THRESHOLDS, PHRASE_DEFAULTS, PhraseSpotter, type PhraseScoring, type PhraseTranscript } from "./phrase-spotter.js";
 import type { WakeWordDetector } from "./types.js";
 import { benchmarkVerifier, type VerifierResult } from "./evaluate-verifier.js";
@@ -460,7 +460,7 @@ function espeakVersion(): string {
 export async function runWakeWordBenchmark(options: WakeBenchmarkOptions = {}): Promise<WakeBenchmarkReport> {
   const log = options.log ?? (() => {});
   const model = options.model ?? "hey_jarvis";
-  const modelPhrase = model.replace(/_/g, " ");
+  const modelPhrase = spokenPhrase(model);
   const phrase = options.phrase ?? "hey rex";
   const engines = options.engines ?? ["openwakeword", "verifier", "phrase"];
   const phraseConfigs = options.phraseConfigs ?? [];

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { RexError } from "../errors.js";
 import { COMMANDS, NEAR_MISSES, readingParagraphs, SENTENCES } from "./corpus.js";
 import { buildClip, defaultCacheDir, englishVoices, runPool, synthesize, type Clip } from "./dataset.js";
-import type { FrameFeatures, OpenWakeWordDetector } from "./openwakeword.js";
+import { type FrameFeatures, type OpenWakeWordDetector, spokenPhrase } from "./openwakeword.js";
 
 /** Lowest gate the cache serves: enrollment may raise the gate, not lower it below this. */
 export const BANK_GATE = 0.0005;
@@ -45,11 +45,6 @@ interface BankClip {
   voice: string;
   variant: string;
   noise: Clip["noise"];
-}
-
-/** "hey_jarvis" → "hey jarvis": the spoken phrase of a model name. */
-export function spokenPhrase(model: string): string {
-  return model.replace(/_v\d.*$/, "").replace(/_/g, " ").toLowerCase();
 }
 
 /** Lists every clip of the bank: sound-alikes and other wake phrases for each voice and variant, then ordinary speech. */

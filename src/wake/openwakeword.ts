@@ -127,6 +127,16 @@ export function defaultModelsDir(): string {
   }
 }
 
+/** Returns the name a classifier goes by: the model name, or an .onnx file's name without the extension. */
+export function classifierName(spec: string): string {
+  return spec.endsWith(".onnx") ? basename(spec, ".onnx") : spec;
+}
+
+/** Returns the spoken phrase of a model name: "hey_jarvis" and "hey_jarvis_v0.1" give "hey jarvis". */
+export function spokenPhrase(model: string): string {
+  return model.replace(/_v\d.*$/, "").replace(/_/g, " ").toLowerCase();
+}
+
 /** True when `spec` names a pretrained model or an .onnx classifier file. */
 export function isOpenWakeWordSpec(spec: string): boolean {
   return spec in OPENWAKEWORD_MODELS || spec.endsWith(".onnx");
@@ -284,8 +294,7 @@ export class OpenWakeWordDetector implements WakeWordDetector {
     const embedding = await createSession(ort, join(modelsDir, "embedding_model.onnx"));
     const classifiers: Classifier[] = [];
     for (const [index, path] of paths.entries()) {
-      const name = models[index]!.endsWith(".onnx") ? basename(path, ".onnx") : models[index]!;
-      classifiers.push(await loadClassifier(ort, name, path));
+      classifiers.push(await loadClassifier(ort, classifierName(models[index]!), path));
     }
     try {
       attachVerifiers(classifiers, options.verifiers ?? []);

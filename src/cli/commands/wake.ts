@@ -1,5 +1,5 @@
 import { accessSync, constants, existsSync, statSync } from "node:fs";
-import { basename, delimiter, dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 
 import { type Command, InvalidArgumentError } from "commander";
 
@@ -13,7 +13,7 @@ import { RexError } from "../../errors.js";
 import { resolveVadModel } from "../../models/resolve.js";
 import { DEFAULT_WAKE_WORD } from "../../wake/create.js";
 import { enroll, type Enrollment, MIN_RECORDINGS } from "../../wake/enroll.js";
-import { isOpenWakeWordSpec, OPENWAKEWORD_MODELS } from "../../wake/openwakeword.js";
+import { classifierName, isOpenWakeWordSpec, OPENWAKEWORD_MODELS, spokenPhrase } from "../../wake/openwakeword.js";
 import { defaultVerifierPath, VERIFIER_DEFAULTS, writeVerifier } from "../../wake/verifier.js";
 import { parsePositiveInt, runAction, setUpLogging } from "../run.js";
 
@@ -120,8 +120,7 @@ function checkFlags(files: string[], flags: EnrollFlags, settings: Settings) {
     throw new RangeError(`'${repeated}' is given twice; enrollment needs separate recordings of the wake word`);
   }
   const voices = bankVoices(flags.bankVoices);
-  const classifierName = model.endsWith(".onnx") ? basename(model, ".onnx") : model;
-  const out = resolve(flags.out ?? defaultVerifierPath(settings.dataDir, classifierName));
+  const out = resolve(flags.out ?? defaultVerifierPath(settings.dataDir, classifierName(model)));
   checkOutput(out);
   return { model, voices, out };
 }
@@ -190,7 +189,7 @@ async function record(model: string, count: number, settings: Settings, device?:
   const vad = await loadVad(resolveVadModel(settings));
   const endpointer = new Endpointer(vad, { threshold: settings.vadThreshold, endOfSpeechMs: 500 });
   const capture = CaptureStream.open({ device: device ?? settings.inputDevice });
-  const phrase = model.replace(/_/g, " ");
+  const phrase = spokenPhrase(classifierName(model));
   const wakeWords: Float32Array[] = [];
   const sentences: Float32Array[] = [];
   try {
